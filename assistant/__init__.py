@@ -1,0 +1,63 @@
+"""人防咨询助手: the application factory.
+
+`create_app(config)` builds the configuration (defaults → `ASSISTANT_*` environment → `config`),
+initialises each concern through its `init_app`, and registers one blueprint per audience.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .settings import ROOT, from_environment
+
+
+def _secret_key(instance: Path) -> str:
+    """The key from `instance/secret_key`, generated once and shared by every worker."""
+    path = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x") as f:  # "x": only the first worker to get here writes it
+            f.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    return path.read_text().strip()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides settings by name (tests pass DB, KNOWLEDGE, ...)."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(from_environment())
+    app.config.update(config or {})
+    db_path = Path(app.config["DB"])
+    if not db_path.is_absolute():
+        app.config["DB"] = str(ROOT / db_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.config["DB"]).parent)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.json.ensure_ascii = False
+    if not app.debug:
+        logging.basicConfig(level=logging.INFO)
+
+    from . import db, errors, knowledge_service
+
+    errors.register(app)
+    db.init_app(app)
+    knowledge_service.init_app(app)
+
+    from .views import api, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    return app

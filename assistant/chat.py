@@ -1,0 +1,116 @@
+"""One turn of the conversation: check the message, look up a case or match the knowledge, remember.
+
+Shared by `POST /api/chat` and `assistant ask`. Every question is stored, masked, before its reply
+is returned (the office's record of what people ask and what went unanswered).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from . import conversation
+from .errors import AssistantError, BadRequest
+from .knowledge import Knowledge
+from .matcher import match
+from .privacy import mask_text
+from .replies import Reply, compose, quick_topics
+
+_DIGITS4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float = 52
+    decline: float = 40
+    clarify_margin: float = 6
+    max_chars: int = 1000
+
+
+def check_message(message: object, max_chars: int) -> str:
+    """The message as a stripped string; `BadRequest` (in Chinese) when it is not a usable question."""
+    if not isinstance(message, str):
+        raise BadRequest("“message”应当是一段文字。")
+    message = message.strip()
+    if not message:
+        raise BadRequest("请输入您要咨询的问题。")
+    if len(message) > max_chars:
+        raise BadRequest(f"问题太长了（{len(message)}字），请精简到{max_chars}字以内，或分几次提问。")
+    return message
+
+
+def answer(knowledge: Knowledge, message: str, thresholds: Thresholds, context: conversation.Context | None = None):
+    """The reply to one message without touching any database (the `ask` command and the matcher)."""
+    context = context or conversation.Context(conversation.new_id())
+    decision = match(
+        knowledge,
+        message,
+        answer_threshold=thresholds.answer,
+        decline_threshold=thresholds.decline,
+        clarify_margin=thresholds.clarify_margin,
+        context_item=context.item_id,
+        context_candidates=context.candidates,
+    )
+    reply = compose(knowledge, decision)
+    if decision.kind == "answer":
+        others = tuple(c.item_id for c in decision.candidates if c.item_id != decision.item_id)[:3]
+        context = replace(context, item_id=decision.item_id, candidates=others)
+    elif decision.kind == "clarify" and not decision.rejected:
+        context = replace(context, candidates=tuple(c.item_id for c in decision.candidates))
+    return reply, context
+
+
+def turn(
+    db: sqlite_utils.Database,
+    knowledge: Knowledge,
+    message: object,
+    conversation_id: object,
+    thresholds: Thresholds,
+    client: str = "cli",
+) -> tuple[Reply, str]:
+    """Handle one chat message end to end; returns the reply and the conversation id to send back."""
+    text = check_message(message, thresholds.max_chars)
+    if conversation_id is not None and not isinstance(conversation_id, str):
+        raise BadRequest("“conversation_id”应当是一段文字。")
+    context = conversation.load(db, conversation_id)
+    log_id = _log_question(db, context.id, text)
+
+    reply, context = _case_turn(db, knowledge, text, context, client) or answer(knowledge, text, thresholds, context)
+    conversation.save(db, context)
+    db["questions"].update(log_id, {"kind": reply.kind, "item_id": reply.item_id, "score": reply.score})
+    return reply, context.id
+
+
+def _log_question(db: sqlite_utils.Database, conversation_id: str, text: str) -> int:
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    table = db["questions"].insert({"asked_at": now, "conversation_id": conversation_id, "question": mask_text(text)})
+    return table.last_pk
+
+
+def _case_turn(db, knowledge: Knowledge, text: str, context: conversation.Context, client: str):
+    """A case look-up through the chat: a case number with four digits, or the digits after a number."""
+    from . import cases  # TODO(lead): top-level import once cases.py lands
+
+    messages = knowledge.messages
+    case_no = cases.find_case_number(text)
+    digits = None
+    if case_no:
+        rest = text.replace(case_no, " ")
+        found = _DIGITS4.search(rest)
+        digits = found.group(1) if found else None
+    elif context.pending_case_no and _DIGITS4.fullmatch(re.sub(r"\D", "", text) or "x"):
+        case_no, digits = context.pending_case_no, re.sub(r"\D", "", text)
+    if not case_no:
+        return None
+    if digits is None:
+        reply = Reply("case", messages.case_ask_digits.format(case_no=case_no))
+        return reply, replace(context, pending_case_no=case_no)
+    context = replace(context, pending_case_no=None)
+    try:
+        view = cases.lookup(db, knowledge, case_no, digits, client=client)
+    except AssistantError as e:
+        return Reply("case", e.message, suggestions=quick_topics(knowledge)[:3]), context
+    return Reply("case", view.as_text(), item_id=None, details=[]), replace(context, item_id=view.item_id)

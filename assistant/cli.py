@@ -1,0 +1,135 @@
+"""The `assistant` command: a thin click layer over the same core the web app uses.
+
+`ask` and `kb ...` read the knowledge folder directly, so they work even when the knowledge base is
+broken (that is when `kb check` is needed most) and never touch the case database. Commands that
+need the database run inside the app (FlaskGroup).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import FlaskGroup
+
+from . import create_app
+from .chat import Thresholds, answer, check_message
+from .errors import AssistantError, KnowledgeError
+from .knowledge import Knowledge
+from .knowledge import load as load_knowledge
+from .settings import from_environment
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
+def cli():
+    """人防咨询助手：咨询问答、知识库维护、办件导入和提醒。"""
+
+
+def _settings() -> dict:
+    try:
+        return from_environment()
+    except ValueError as e:
+        raise click.ClickException(f"环境变量格式不正确：{e}") from e
+
+
+def _knowledge(folder: str | None = None) -> Knowledge:
+    try:
+        return load_knowledge(folder or _settings()["KNOWLEDGE"])
+    except KnowledgeError as e:
+        raise click.ClickException("知识库有错误，请先运行 assistant kb check：\n" + "\n".join(map(str, e.problems)))
+
+
+def _thresholds(settings: dict) -> Thresholds:
+    return Thresholds(
+        answer=settings["ANSWER_THRESHOLD"],
+        decline=settings["DECLINE_THRESHOLD"],
+        clarify_margin=settings["CLARIFY_MARGIN"],
+        max_chars=settings["MAX_MESSAGE_CHARS"],
+    )
+
+
+@cli.command(with_appcontext=False)
+@click.argument("question", required=False)
+@click.option("--jsonl", is_flag=True, help="每行读入一个问题，每行输出一个 JSON 对象（互不关联）。")
+def ask(question: str | None, jsonl: bool):
+    """回答一个问题，输出网页用户会看到的回复。"""
+    settings = _settings()
+    knowledge, thresholds = _knowledge(), _thresholds(settings)
+    if not jsonl:
+        if question is None:
+            raise click.UsageError("请给出问题，例如：assistant ask \"结建审批要多久？\"")
+        try:
+            reply, _ = answer(knowledge, check_message(question, thresholds.max_chars), thresholds)
+        except AssistantError as e:
+            raise click.ClickException(e.message) from e
+        click.echo(reply.text)
+        for s in reply.suggestions:
+            click.echo(f"  · {s['title']}")
+        return
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        try:
+            reply, _ = answer(knowledge, check_message(text, thresholds.max_chars), thresholds)
+            out = {"question": text, "item_id": reply.item_id, "score": reply.as_json()["score"],
+                   "kind": reply.kind, "reply": reply.text}
+        except AssistantError as e:
+            out = {"question": text, "item_id": None, "score": 0, "kind": "decline", "reply": e.message}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@cli.group()
+def kb():
+    """知识库：检查、自测、导出。"""
+
+
+@kb.command("check", with_appcontext=False)
+@click.option("--knowledge", "folder", type=click.Path(file_okay=False), help="知识库目录（默认 knowledge/）")
+def kb_check(folder: str | None):
+    """检查所有知识文件；有问题时逐条输出 文件:行号: 说明，退出码 1。"""
+    try:
+        knowledge = load_knowledge(folder or _settings()["KNOWLEDGE"])
+    except KnowledgeError as e:
+        for problem in e.problems:
+            click.echo(str(problem))
+        sys.exit(1)
+    click.echo(f"知识库正常：{len(knowledge.items)} 个事项，{len(knowledge.referrals)} 条转介，"
+               f"{sum(len(i.questions) for i in knowledge.items.values())} 个示例问题。")
+
+
+@kb.command("test", with_appcontext=False)
+@click.option("--knowledge", "folder", type=click.Path(file_okay=False), help="知识库目录（默认 knowledge/）")
+def kb_test(folder: str | None):
+    """检查每个示例问题是否由它所在的事项回答，并列出示例相互冲突的事项。"""
+    from .selftest import run_selftest
+
+    settings = _settings()
+    report = run_selftest(_knowledge(folder), _thresholds(settings))
+    for miss in report.misses:
+        click.echo(f"{miss.path}: “{miss.question}” 应由 {miss.expected} 回答，实际为 {miss.got or '未回答'}（{miss.kind}）")
+    for (a, b), count in report.collisions.items():
+        click.echo(f"冲突：{a} 与 {b} 有 {count} 个示例得分接近，建议补充区分性的关键词或示例")
+    click.echo(f"{report.passed}/{report.total} 个示例问题由本事项回答；{len(report.collisions)} 对事项有冲突。")
+    sys.exit(1 if report.misses else 0)
+
+
+@kb.command("export", with_appcontext=False)
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="输出文件（xlsx 必填；json 默认输出到屏幕）")
+def kb_export(fmt: str, output: str | None):
+    """导出整个知识库：JSON（默认）或供审核用的 Excel 表格。"""
+    from .export import items_as_dicts, write_xlsx
+
+    knowledge = _knowledge()
+    if fmt == "xlsx":
+        if not output:
+            raise click.UsageError("导出 xlsx 时请用 --output 指定文件名。")
+        write_xlsx(knowledge, output)
+        click.echo(f"已导出 {len(knowledge.items)} 个事项到 {output}", err=True)
+        return
+    text = json.dumps(items_as_dicts(knowledge), ensure_ascii=False, indent=2)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        click.echo(text)

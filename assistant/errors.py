@@ -1,0 +1,99 @@
+"""Named errors with a Chinese message, translated once at the edge.
+
+Core modules raise `AssistantError` subclasses; `register(app)` turns them (and Flask's own HTTP
+errors) into `{"error": ...}` for `/api/...` and an HTML page elsewhere. The CLI turns them into
+`click.ClickException`. Nobody ever sees a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AssistantError(Exception):
+    """An error the user can act on: `message` is shown as is, `status` is the HTTP status."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class BadRequest(AssistantError):
+    status = 400
+
+
+class PayloadTooLarge(AssistantError):
+    status = 413
+
+
+class NotFound(AssistantError):
+    status = 404
+
+
+class TooManyRequests(AssistantError):
+    status = 429
+
+
+class KnowledgeError(AssistantError):
+    """The knowledge base cannot be loaded; `problems` lists `PATH:LINE: message` strings."""
+
+    status = 503
+
+    def __init__(self, problems: list):
+        self.problems = problems
+        super().__init__("知识库有错误，暂时无法加载：" + "；".join(str(p) for p in problems[:3]))
+
+
+# Messages for Flask's own HTTP errors, so that even a 404 or 405 speaks Chinese.
+HTTP_MESSAGES = {
+    400: "请求格式不正确。",
+    401: "请先登录。",
+    403: "您没有访问这个页面的权限。",
+    404: "您要找的页面不存在。",
+    405: "不支持这种请求方式。",
+    413: "提交的内容太大了，请精简后再试。",
+    429: "操作太频繁了，请稍后再试。",
+    500: "系统出了点问题，我们会尽快处理。请稍后再试，或拨打12345市民服务热线。",
+}
+
+
+def error_body(message: str) -> dict:
+    """The one shape of every API error: `{"error": message}`."""
+    return {"error": message}
+
+
+def _respond(message: str, status: int):
+    if request.path.startswith("/api/"):
+        return jsonify(error_body(message)), status
+    return render_template("error.html", message=message, status=status), status
+
+
+def register(app: Flask) -> None:
+    """Install the handlers that turn every error into a Chinese message, never a stack trace."""
+
+    @app.errorhandler(AssistantError)
+    def _assistant_error(error: AssistantError):
+        return _respond(error.message, error.status)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        message = HTTP_MESSAGES.get(status, HTTP_MESSAGES[500])
+        response = _respond(message, status)
+        if status == 429 and getattr(error, "retry_after", None):
+            response[0].headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error on %s", request.path)
+        return _respond(HTTP_MESSAGES[500], 500)

@@ -1,0 +1,420 @@
+"""Load and validate the knowledge files into frozen models, once, with `PATH:LINE` for every mistake.
+
+The files in `knowledge/` are edited by hand by office administrators. `load(folder)` reads them all,
+checks every field and every cross-reference, and either returns a `Knowledge` or raises
+`KnowledgeError` listing every `Problem`. `KnowledgeStore` keeps the last good version serving while a
+broken edit is reported, and picks up a fixed one within seconds, in every worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import KnowledgeError
+
+log = logging.getLogger(__name__)
+
+# The ids other tools rely on (../shared/spec/knowledge-items.md): never renamed, never missing.
+REQUIRED_IDS = (
+    "shelter-build-approval shelter-offsite-approval offsite-fee underground-space-approval "
+    "works-demolition-approval alarm-relocation-approval land-transfer-conditions completion-acceptance "
+    "archive-handover use-filing quality-supervision penalties online-application progress-lookup "
+    "supplement-materials pre-review office-contact complaint-supervision policy-benefits "
+    "annual-report-2024 civil-defence-parking report-violation siren-test public-shelters "
+    "civil-defence-education"
+).split()
+
+SUBQUESTIONS = ("conditions", "materials", "time", "fee", "where", "process", "basis", "contact")
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Material(_Model):
+    name: str = Field(min_length=1)
+    form: str | None = None
+    copies: int | None = Field(default=None, ge=1)
+    note: str | None = None
+    required: bool = True
+
+
+class TimeLimit(_Model):
+    statutory_days: int | None = Field(default=None, ge=0)
+    promised_days: int | None = Field(default=None, ge=0)
+    note: str | None = None
+
+
+class Fee(_Model):
+    charged: bool
+    note: str | None = None
+
+
+class Apply(_Model):
+    online: str | None = None
+    window: str | None = None
+
+
+class Item(_Model):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=2)
+    short_name: str = Field(min_length=2, max_length=16)
+    category: Literal["licence", "service", "public", "info"]
+    aliases: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    summary: str = Field(min_length=4)
+    conditions: tuple[str, ...] = ()
+    materials: tuple[Material, ...] = ()
+    process: tuple[str, ...] = ()
+    legal_basis: tuple[str, ...] = ()
+    time_limit: TimeLimit | None = None
+    fee: Fee | None = None
+    apply: Apply | None = None
+    answers: dict[Literal[SUBQUESTIONS], str] = {}  # type: ignore[valid-type]
+    related: tuple[str, ...] = ()
+    questions: tuple[str, ...] = Field(min_length=5)
+    sources: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("aliases", "keywords", "questions")
+    @classmethod
+    def _no_blank_entries(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not v.strip() for v in values):
+            raise ValueError("列表里有空白条目")
+        return values
+
+
+class Referral(_Model):
+    id: str = Field(pattern=ID_PATTERN)
+    topic: str
+    keywords: tuple[str, ...] = Field(min_length=1)
+    reply: str
+
+
+class Smalltalk(_Model):
+    id: str = Field(pattern=ID_PATTERN)
+    patterns: tuple[str, ...] = Field(min_length=1)
+    reply: str
+
+
+class SynonymsFile(_Model):
+    synonyms: dict[str, tuple[str, ...]] = {}
+    fillers: tuple[str, ...] = ()
+
+
+class ReferralsFile(_Model):
+    referrals: tuple[Referral, ...] = ()
+
+
+class SmalltalkFile(_Model):
+    smalltalk: tuple[Smalltalk, ...] = ()
+
+
+class Office(_Model):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str
+    phone_note: str
+    hotline: str = "12345"
+
+
+class Messages(_Model):
+    """What the assistant says outside the items: declines, clarifications, case look-up prompts."""
+
+    decline: str
+    decline_hint: str
+    clarify: str
+    rejected: str
+    rejected_none: str
+    followup: str
+    answer_more: str
+    empty: str
+    case_ask_digits: str
+    case_ask_number: str
+    case_not_found: str
+    case_locked: str
+
+
+class HolidayYear(_Model):
+    holidays: tuple[str, ...] = ()  # ISO dates that are days off
+    workdays: tuple[str, ...] = ()  # ISO dates that are make-up working days (调休上班)
+
+
+class HolidaysFile(_Model):
+    years: dict[int, HolidayYear] = {}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in one file, printed as `PATH:LINE: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True, eq=False)  # identity hash: the matcher caches its index per version
+class Knowledge:
+    """Everything the assistant knows, validated. Items keep the order of their file names."""
+
+    folder: Path
+    items: dict[str, Item]
+    synonyms: dict[str, str]  # variant → canonical word
+    fillers: tuple[str, ...]
+    referrals: tuple[Referral, ...]
+    smalltalk: tuple[Smalltalk, ...]
+    office: Office
+    messages: Messages
+    holidays: dict[int, HolidayYear]
+
+    def item(self, item_id: str) -> Item:
+        return self.items[item_id]
+
+
+# ---------------------------------------------------------------- reading YAML with line numbers
+
+
+def _read_yaml(path: Path, problems: list[Problem], rel: str) -> tuple[object, dict[tuple, int]]:
+    """Parse one file; return its data and a map from each key path to its 1-based line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        problems.append(Problem(rel, 1, f"文件不是 UTF-8 编码，请用 UTF-8 保存（{e.reason}）"))
+        return None, {}
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(rel, line, f"YAML 格式错误：{getattr(e, 'problem', None) or e}（检查缩进、冒号和引号）"))
+        return None, {}
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _walk(node, (), lines, problems, rel)
+    return data, lines
+
+
+def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: list[Problem], rel: str) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(Problem(rel, key_node.start_mark.line + 1, f"字段“{key}”重复出现，后一个会覆盖前一个"))
+            seen.add(key)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _walk(value_node, path + (key,), lines, problems, rel)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            _walk(child, path + (i,), lines, problems, rel)
+
+
+def _line_for(lines: dict[tuple, int], loc: tuple) -> int:
+    """The line of the deepest known prefix of `loc` (a missing field points at its parent)."""
+    loc = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in loc)
+    for n in range(len(loc), -1, -1):
+        for candidate in (loc[:n], tuple(str(p) for p in loc[:n])):
+            if candidate in lines:
+                return lines[candidate]
+    return 1
+
+
+_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段（是否拼写错误？可用字段见 knowledge/README.md）",
+    "string_type": "应当是一段文字",
+    "int_type": "应当是整数",
+    "int_parsing": "应当是整数",
+    "bool_type": "应当是 true 或 false",
+    "bool_parsing": "应当是 true 或 false",
+    "tuple_type": "应当是列表（每行以“- ”开头）",
+    "list_type": "应当是列表（每行以“- ”开头）",
+    "dict_type": "应当是“字段: 值”的形式",
+    "model_type": "应当是“字段: 值”的形式",
+    "literal_error": "取值不在允许范围内",
+    "string_pattern_mismatch": "格式不对：只能用小写字母、数字和连字符",
+    "too_short": "内容太少",
+    "too_long": "内容太长",
+    "string_too_short": "内容太短",
+    "string_too_long": "内容太长",
+    "greater_than_equal": "数值太小",
+}
+
+
+def _validate(model: type[_Model], data: object, lines: dict, rel: str, problems: list[Problem]):
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as e:
+        for err in e.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            field = ".".join(str(p) for p in loc) or "文件"
+            message = _MESSAGES.get(err["type"], err["msg"])
+            if err["type"] == "literal_error" and err.get("ctx", {}).get("expected"):
+                message += f"，只能是：{err['ctx']['expected']}"
+            if err["type"] == "value_error":
+                message = str(err.get("ctx", {}).get("error", err["msg"]))
+            problems.append(Problem(rel, _line_for(lines, loc), f"{field}：{message}"))
+        return None
+
+
+# ---------------------------------------------------------------- loading the folder
+
+
+def load(folder: str | Path) -> Knowledge:
+    """Read and check every knowledge file; raise `KnowledgeError` listing every problem found."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+
+    def rel(path: Path) -> str:
+        try:
+            return str(path.relative_to(folder.parent))
+        except ValueError:
+            return str(path)
+
+    if not (folder / "items").is_dir():
+        raise KnowledgeError([Problem(rel(folder / "items"), 1, "找不到事项目录 items/")])
+
+    items: dict[str, Item] = {}
+    item_lines: dict[str, tuple[str, dict]] = {}
+    for path in sorted((folder / "items").glob("*.y*ml")):
+        data, lines = _read_yaml(path, problems, rel(path))
+        if data is None and lines == {}:
+            continue
+        item = _validate(Item, data, lines, rel(path), problems)
+        if item is None:
+            continue
+        if item.id != path.stem:
+            problems.append(Problem(rel(path), lines.get(("id",), 1), f"id “{item.id}”与文件名“{path.stem}”不一致"))
+        if item.id in items:
+            problems.append(Problem(rel(path), lines.get(("id",), 1), f"id “{item.id}”重复"))
+        items[item.id] = item
+        item_lines[item.id] = (rel(path), lines)
+
+    for item_id, item in items.items():
+        path, lines = item_lines[item_id]
+        for i, other in enumerate(item.related):
+            if other not in items and other not in REQUIRED_IDS:
+                problems.append(Problem(path, _line_for(lines, ("related", i)), f"related 里的“{other}”不是已有事项的 id"))
+    for missing in (i for i in REQUIRED_IDS if i not in items):
+        problems.append(Problem(rel(folder / "items" / f"{missing}.yaml"), 1, f"缺少必备事项“{missing}”"))
+
+    synonyms, fillers = _load_synonyms(folder, rel, problems)
+    referrals = _load_list(folder / "referrals.yaml", ReferralsFile, rel, problems)
+    smalltalk = _load_list(folder / "smalltalk.yaml", SmalltalkFile, rel, problems)
+    office = _load_one(folder / "office.yaml", Office, rel, problems)
+    messages = _load_one(folder / "messages.yaml", Messages, rel, problems)
+    holidays = _load_holidays(folder / "holidays.yaml", rel, problems)
+
+    if problems:
+        raise KnowledgeError(problems)
+    return Knowledge(
+        folder=folder,
+        items=items,
+        synonyms=synonyms,
+        fillers=fillers,
+        referrals=referrals.referrals if referrals else (),
+        smalltalk=smalltalk.smalltalk if smalltalk else (),
+        office=office,
+        messages=messages,
+        holidays=holidays.years if holidays else {},
+    )
+
+
+def _load_one(path: Path, model, rel, problems):
+    if not path.exists():
+        problems.append(Problem(rel(path), 1, "缺少这个文件"))
+        return None
+    data, lines = _read_yaml(path, problems, rel(path))
+    return _validate(model, data, lines, rel(path), problems) if lines else None
+
+
+def _load_list(path: Path, model, rel, problems):
+    """An optional file holding one list; a missing file means an empty list."""
+    if not path.exists():
+        return None
+    return _load_one(path, model, rel, problems)
+
+
+def _load_synonyms(folder: Path, rel, problems) -> tuple[dict[str, str], tuple[str, ...]]:
+    path = folder / "synonyms.yaml"
+    parsed = _load_list(path, SynonymsFile, rel, problems)
+    if parsed is None:
+        return {}, ()
+    mapping: dict[str, str] = {}
+    for canonical, variants in parsed.synonyms.items():
+        for variant in variants:
+            key = variant.lower()
+            if key in mapping and mapping[key] != canonical:
+                problems.append(Problem(rel(path), 1, f"“{variant}”同时是“{mapping[key]}”和“{canonical}”的同义词"))
+            mapping[key] = canonical
+    return mapping, parsed.fillers
+
+
+def _load_holidays(path: Path, rel, problems):
+    parsed = _load_list(path, HolidaysFile, rel, problems)
+    if parsed is None:
+        return None
+    for year, spec in parsed.years.items():
+        for kind in ("holidays", "workdays"):
+            for day in getattr(spec, kind):
+                if not re.fullmatch(rf"{year}-\d\d-\d\d", day):
+                    problems.append(Problem(rel(path), 1, f"{year} 年的 {kind} 里“{day}”不是该年的日期（格式 YYYY-MM-DD）"))
+    return parsed
+
+
+# ---------------------------------------------------------------- hot reload, keep the last good
+
+
+class KnowledgeStore:
+    """Serves the last good `Knowledge`, reloading when a file changes (checked every `interval` seconds).
+
+    A broken edit never takes the site down: the previous version keeps serving and `warnings` names
+    each problem as `PATH:LINE: message` until the file is fixed.
+    """
+
+    def __init__(self, folder: str | Path, interval: float = 3.0):
+        self.folder = Path(folder)
+        self.interval = interval
+        self.warnings: list[str] = []
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._signature = self._scan()
+        self._current = load(self.folder)  # the first load must succeed: nothing to fall back on
+
+    def _scan(self) -> tuple:
+        files = sorted(p for p in self.folder.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+    def get(self) -> Knowledge:
+        """The current knowledge; at most every `interval` seconds, reload it if a file changed."""
+        now = time.monotonic()
+        if now - self._checked >= self.interval and self._lock.acquire(blocking=False):
+            try:
+                self._checked = now
+                signature = self._scan()
+                if signature != self._signature:
+                    self._signature = signature
+                    try:
+                        self._current = load(self.folder)
+                        self.warnings = []
+                        log.info("knowledge reloaded from %s", self.folder)
+                    except KnowledgeError as e:
+                        self.warnings = [str(p) for p in e.problems]
+                        log.warning("knowledge edit rejected, serving the last good version: %s", self.warnings)
+            finally:
+                self._lock.release()
+        return self._current

@@ -1,0 +1,274 @@
+"""Decide what a question is about: answer with one item, ask to choose, or decline honestly.
+
+Pure: takes a `Knowledge` and a string, returns a `Decision`; no Flask, no database.
+
+Each item is scored on three signals, all computed on *sound codes* (one code per pinyin
+syllable, see `normalise`), so a wrong character with the right sound still matches:
+
+- **coverage** – how much of the question's information the item's words explain: syllable
+  bigrams and unigrams weighted by rarity across items (IDF), so 人防 (in every item) counts for
+  little and 易地 or 警报 for a lot;
+- **nearest example** – rapidfuzz `WRatio` against the item's example questions;
+- **phrase hits** – the item's name, aliases and keywords found in the question, exactly or with
+  one slip (rapidfuzz `partial_ratio`); longer phrases weigh more.
+
+Before scoring, small talk and other authorities' business (`referrals.yaml`) are recognised, so
+that 消防验收 is referred to the right department instead of being answered as 人防验收.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from .knowledge import Item, Knowledge, Referral, Smalltalk
+from .normalise import Vocabulary, clean
+
+# Weights of the three signals and of the sources of an item's words. Calibrated on the development
+# set as a whole (bench/accuracy.py prints the effect); never tuned to single questions.
+W_COVERAGE, W_NEAREST, W_PHRASE = 0.45, 0.30, 0.25
+SOURCE_WEIGHT = {"name": 1.0, "alias": 1.0, "keyword": 0.9, "question": 0.6}
+UNIGRAM_WEIGHT = 0.25
+
+# Cue words of each sub-question, in the order answers are given when several are asked.
+SUBQUESTION_CUES = {
+    "fee": "多少钱 收费 费用 交钱 缴费 交费 付费 免费 花钱 价格 收不收 要钱 退费 费",
+    "time": "多久 多长时间 多少时间 几天 时限 工作日 期限 什么时候 何时 几个月 多少天 时间 截止 deadline 几点",
+    "materials": "材料 资料 文件 准备什么 准备哪些 提交什么 提交哪些 要带 带什么 清单 证明 图纸",
+    "where": "在哪 哪里 哪儿 地址 窗口 地点 网上 线上 入口 去哪 找谁 哪个部门 电话 渠道 位置 几楼",
+    "basis": "依据 法律 法规 条例 哪一条 根据",
+    "conditions": "条件 要不要 是否 能不能 可以吗 可不可以 是不是 必须 什么情况 哪些情况 符合 需不需要",
+    "process": "流程 怎么办 如何办 怎么申请 如何申请 手续 步骤 程序 怎么弄 咋办 怎么走 怎么操作 如何操作",
+}
+_CUES = {key: sorted(words.split(), key=len, reverse=True) for key, words in SUBQUESTION_CUES.items()}
+_CUE_RE = re.compile("|".join(re.escape(w) for ws in _CUES.values() for w in ws))
+
+# "Not this one" / "another one": show the runner-up choices of the previous answer.
+_REJECT = re.compile(r"^(不是这个|不是|不对|换一个|换个|别的|其他的?|都不是|答非所问|不是我要的|不是我问的)")
+_PARTICLES = re.compile(r"[呀啊吗呢吧哦嗯了的么嘛啦哈\s]")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    item_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a question. `item_id` is set only when `kind == "answer"`."""
+
+    kind: str  # answer | clarify | decline | smalltalk
+    item_id: str | None = None
+    score: float = 0.0
+    subquestions: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    referral: Referral | None = None
+    smalltalk: Smalltalk | None = None
+    followup: bool = False  # answered from the conversation's item, the question named none
+    rejected: bool = False  # the user said "不是这个": candidates are the runners-up
+
+
+@dataclass
+class _Phrase:
+    item_id: str
+    code: str
+    weight: float
+
+
+@dataclass
+class Index:
+    """Everything precomputed from one knowledge version; built once, shared by every request."""
+
+    vocab: Vocabulary
+    idf: dict[str, float]
+    item_features: dict[str, dict[str, float]]
+    example_codes: list[str]
+    example_items: list[str]
+    phrases: list[_Phrase]
+    referral_codes: list[tuple[str, Referral]]
+    max_idf: float
+    items: list[str] = field(default_factory=list)
+
+
+def features(code: str) -> dict[str, float]:
+    """Syllable bigrams (weight 1) and unigrams (weight `UNIGRAM_WEIGHT`) of a sound-code string."""
+    out: dict[str, float] = {}
+    for i, ch in enumerate(code):
+        out.setdefault(ch, UNIGRAM_WEIGHT)
+        if i + 1 < len(code):
+            out[code[i : i + 2]] = 1.0
+    return out
+
+
+def _item_texts(item: Item) -> list[tuple[str, str]]:
+    texts = [("name", item.name), ("name", item.short_name)]
+    texts += [("alias", a) for a in item.aliases]
+    texts += [("keyword", k) for k in item.keywords]
+    texts += [("question", q) for q in item.questions]
+    return texts
+
+
+@lru_cache(maxsize=4)
+def build_index(knowledge: Knowledge) -> Index:
+    """Precompute sound codes, feature weights and phrase lists for one knowledge version."""
+    domain_words = [w for item in knowledge.items.values() for w in (item.short_name, *item.aliases, *item.keywords)]
+    domain_words += [k for r in knowledge.referrals for k in r.keywords]
+    vocab = Vocabulary(knowledge.synonyms, knowledge.fillers, domain_words)
+
+    def code_of(text: str) -> str:
+        return vocab.sounds(vocab.words(vocab.canonicalise(text)))
+
+    item_features: dict[str, dict[str, float]] = {}
+    example_codes, example_items, phrases = [], [], []
+    for item in knowledge.items.values():
+        weights: dict[str, float] = {}
+        for source, text in _item_texts(item):
+            code = code_of(text)
+            for feat in features(code):
+                weights[feat] = max(weights.get(feat, 0.0), SOURCE_WEIGHT[source])
+            if source == "question":
+                example_codes.append(code)
+                example_items.append(item.id)
+            elif len(code) >= 2:
+                phrases.append(_Phrase(item.id, code, SOURCE_WEIGHT[source]))
+        item_features[item.id] = weights
+
+    df: dict[str, int] = defaultdict(int)
+    for weights in item_features.values():
+        for feat in weights:
+            df[feat] += 1
+    n = len(item_features)
+    idf = {feat: math.log(1 + n / count) for feat, count in df.items()}
+    referral_codes = [(code_of(k), r) for r in knowledge.referrals for k in r.keywords]
+    vocab.freeze()
+    return Index(
+        vocab=vocab,
+        idf=idf,
+        item_features=item_features,
+        example_codes=example_codes,
+        example_items=example_items,
+        phrases=phrases,
+        referral_codes=[(c, r) for c, r in referral_codes if len(c) >= 2],
+        max_idf=math.log(1 + n),
+        items=list(knowledge.items),
+    )
+
+
+def subquestions(text: str) -> tuple[str, ...]:
+    """Which parts were asked (fee, time, materials, ...), in answering order."""
+    found = {key for key, words in _CUES.items() for w in words if w in text}
+    return tuple(key for key in SUBQUESTION_CUES if key in found)
+
+
+def _smalltalk(knowledge: Knowledge, cleaned: str) -> Smalltalk | None:
+    """Small talk when, once its phrases and particles are gone, almost nothing is left."""
+    best, rest = None, _PARTICLES.sub("", cleaned)
+    for entry in knowledge.smalltalk:
+        for pattern in sorted(entry.patterns, key=len, reverse=True):
+            pattern = clean(pattern)
+            if pattern and pattern in rest:
+                rest = rest.replace(pattern, "")
+                best = best or entry
+    if best is not None and len(rest) <= 2:
+        return best
+    return None
+
+
+def score_items(index: Index, code: str) -> dict[str, float]:
+    """Score (0–100) of every item for one question's sound code."""
+    if not code:
+        return {}
+    query = features(code)
+    total = sum(w * index.idf.get(f, index.max_idf) for f, w in query.items())
+    scores: dict[str, float] = {}
+    for item_id, weights in index.item_features.items():
+        got = sum(w * index.idf.get(f, index.max_idf) * weights.get(f, 0.0) for f, w in query.items())
+        scores[item_id] = W_COVERAGE * (got / total if total else 0.0)
+
+    nearest: dict[str, float] = defaultdict(float)
+    for _choice, score, i in process.extract(
+        code, index.example_codes, scorer=fuzz.WRatio, limit=40, score_cutoff=30
+    ):
+        item_id = index.example_items[i]
+        nearest[item_id] = max(nearest[item_id], score / 100)
+
+    phrase: dict[str, float] = defaultdict(float)
+    for p in index.phrases:
+        if p.code in code:
+            strength = 1.0
+        elif len(p.code) >= 4:
+            strength = fuzz.partial_ratio(p.code, code, score_cutoff=80) / 100
+        else:
+            continue
+        value = strength * p.weight * min(1.0, len(p.code) / 4)
+        phrase[p.item_id] = max(phrase[p.item_id], value)
+
+    for item_id in scores:
+        scores[item_id] = 100 * (scores[item_id] + W_NEAREST * nearest[item_id] + W_PHRASE * phrase[item_id])
+    return scores
+
+
+def _referral(index: Index, code: str, scores_phrase_len: int) -> Referral | None:
+    """Another authority's business, when its keyword is at least as long as the best item phrase."""
+    best, best_len = None, 0
+    for kcode, referral in index.referral_codes:
+        if kcode in code and len(kcode) > best_len:
+            best, best_len = referral, len(kcode)
+    return best if best is not None and best_len >= scores_phrase_len else None
+
+
+def _longest_phrase(index: Index, code: str) -> int:
+    return max((len(p.code) for p in index.phrases if p.code in code), default=0)
+
+
+def match(
+    knowledge: Knowledge,
+    text: str,
+    *,
+    answer_threshold: float = 52,
+    decline_threshold: float = 40,
+    clarify_margin: float = 6,
+    context_item: str | None = None,
+    context_candidates: tuple[str, ...] = (),
+) -> Decision:
+    """Decide how to answer `text`, optionally in the context of the conversation's last item."""
+    index = build_index(knowledge)
+    cleaned = clean(text)
+    canonical = index.vocab.canonicalise(text)
+    asked = subquestions(canonical)
+
+    if context_candidates and _REJECT.match(cleaned.replace(" ", "")):
+        others = tuple(Candidate(i, 0.0) for i in context_candidates if i in knowledge.items)
+        return Decision("clarify", candidates=others, rejected=True)
+
+    talk = _smalltalk(knowledge, cleaned)
+    if talk is not None:
+        return Decision("smalltalk", smalltalk=talk)
+
+    code = index.vocab.sounds(index.vocab.words(canonical))
+    referral = _referral(index, code, _longest_phrase(index, code))
+    if referral is not None:
+        return Decision("decline", referral=referral, subquestions=asked)
+
+    scores = score_items(index, code)
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    candidates = tuple(Candidate(i, round(s, 1)) for i, s in ranked[:4])
+    top = candidates[0] if candidates else Candidate("", 0.0)
+    second = candidates[1] if len(candidates) > 1 else Candidate("", 0.0)
+
+    # A follow-up such as 那要多久？ names no item: it is about the conversation's last one.
+    content = _CUE_RE.sub("", canonical).replace(" ", "")
+    if context_item in knowledge.items and asked and top.score < answer_threshold and len(content) <= 4:
+        return Decision("answer", context_item, top.score, asked, candidates, followup=True)
+
+    if top.score < decline_threshold:
+        return Decision("decline", score=top.score, subquestions=asked, candidates=candidates)
+    if top.score < answer_threshold and top.score - second.score < clarify_margin:
+        return Decision("clarify", score=top.score, subquestions=asked, candidates=candidates[:3])
+    return Decision("answer", top.item_id, top.score, asked, candidates)

@@ -1,0 +1,142 @@
+"""From what people type to what the matcher compares: clean text, canonical words, sound codes.
+
+People type full-width letters, traditional characters, English words, abbreviations, the wrong
+character with the right sound, and polite filler. The steps, in order:
+
+1. `clean`: Unicode NFKC (full → half width), lower case, traditional → simplified (OpenCC),
+   punctuation → space.
+2. `Vocabulary.canonicalise`: every variant in `knowledge/synonyms.yaml` becomes its canonical word
+   (民防→人防, 异地→易地, basement→地下室), filler (请问, 我想问一下) is dropped.
+3. `Vocabulary.words`: jieba segmentation with the knowledge base's own words as its dictionary,
+   function words dropped, so a long story is scored on its meaningful words.
+4. `Vocabulary.sounds`: each character becomes a code for its toneless pinyin syllable, so 人访 and 人防
+   are the same string to the matcher, and rapidfuzz compares sounds, not glyphs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import jieba
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+jieba.setLogLevel(logging.WARNING)
+
+_T2S = opencc.OpenCC("t2s")
+_T2S_LOCK = threading.Lock()  # the pure-Python converter keeps state between calls
+_PUNCT = re.compile(r"[^\w\u4e00-\u9fff]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+UNKNOWN = "\U000FFFFD"  # the code of any word the knowledge base never uses
+_TOKEN = re.compile(r"[\u4e00-\u9fff]|[a-z]+|\d+")
+
+# Words that carry no meaning for matching: particles, pronouns, politeness. Question words
+# (多久, 多少钱, 哪里) are not here: they tell which sub-question was asked.
+FUNCTION_WORDS = frozenset(
+    """的 了 吗 呢 吧 啊 呀 哦 嗯 哈 么 嘛 啦 喔 哇 是 在 有 和 与 及 或 就 都 也 还 又 再 很 太 这 那 这个 那个 这种
+    那种 这样 那样 这些 那些 一个 一下 一些 一点 我 我们 你 你们 您 他 他们 她 它 它们 咱们 自己 大家 想 想要 问 问问
+    请 请问 一般 现在 目前 已经 然后 因为 所以 但是 可是 不过 如果 的话 就是 还是 比如 关于 对于 有关 一 个 下 给 把 被
+    让 从 到 对 向 跟 为 以 之 其 该 各 某 么样 呢么 吗么 谢谢 麻烦 您好 你好 知道 了解 告诉 帮忙 帮我 一直 之前 以后
+    之后 时候 怎样 咋 啥 嘛 呗""".split()
+)
+
+
+def to_simplified(text: str) -> str:
+    with _T2S_LOCK:
+        return _T2S.convert(text)
+
+
+def clean(text: str) -> str:
+    """Width, case, script and punctuation made uniform; words separated by single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = to_simplified(text)
+    return _PUNCT.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=8192)
+def _syllable(char: str) -> str:
+    return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if _HAN.match(char) else char
+
+
+class Vocabulary:
+    """The knowledge base's words: synonyms, filler, and the dictionary jieba segments with.
+
+    Built once per knowledge version. `sounds` maps every token to one private-use character per
+    syllable or Latin word, so rapidfuzz edit distances count sounds.
+    """
+
+    def __init__(self, synonyms: dict[str, str], fillers: Iterable[str], domain_words: Iterable[str]):
+        variants = sorted(synonyms, key=len, reverse=True)
+        self._synonyms = {clean(k): v for k, v in synonyms.items()}
+        self._synonym_re = self._alternation(clean(v) for v in variants)
+        self._filler_re = self._alternation(clean(f) for f in sorted(fillers, key=len, reverse=True))
+        self._codes: dict[str, str] = {}
+        self._code_lock = threading.Lock()
+        self._frozen = False
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        for word in set(domain_words) | set(synonyms.values()):
+            word = clean(word).replace(" ", "")
+            if len(word) >= 2:
+                self._tokenizer.add_word(word, freq=2_000_000)
+
+    @staticmethod
+    def _alternation(words: Iterable[str]) -> re.Pattern | None:
+        parts = []
+        for word in words:
+            if not word:
+                continue
+            escaped = re.escape(word)
+            # A Latin variant must be a whole word: "check" is not inside "checklist".
+            parts.append(rf"(?<![a-z]){escaped}(?![a-z])" if re.match(r"[a-z]", word) else escaped)
+        return re.compile("|".join(parts)) if parts else None
+
+    def canonicalise(self, text: str) -> str:
+        """Cleaned text with variants replaced by canonical words and filler removed."""
+        text = clean(text)
+        if self._filler_re:
+            text = self._filler_re.sub(" ", text)
+        if self._synonym_re:
+            text = self._synonym_re.sub(lambda m: f" {self._synonyms[m.group(0)]} ", text)
+        return re.sub(r"\s+", " ", text).strip()
+
+    def words(self, canonical: str) -> list[str]:
+        """Meaningful words of canonical text, in order (jieba with the domain dictionary)."""
+        out = []
+        for chunk in canonical.split():
+            for word in self._tokenizer.lcut(chunk, HMM=False):
+                word = word.strip()
+                if word and word not in FUNCTION_WORDS:
+                    out.append(word)
+        return out
+
+    def sounds(self, words: Iterable[str]) -> str:
+        """One code character per syllable (Chinese) or word (Latin, digits)."""
+        codes = []
+        for word in words:
+            for token in _TOKEN.findall(word):
+                is_han = bool(_HAN.match(token))
+                codes.append(self._code(_syllable(token) if is_han else token, learn=is_han or not self._frozen))
+        return "".join(codes)
+
+    def freeze(self) -> None:
+        """Stop learning new Latin words and numbers: from now on they all share one 'unknown' code.
+
+        Called once the knowledge base has been indexed, so that users' random input cannot grow the
+        table; pinyin syllables (a few hundred) are always learnt.
+        """
+        self._frozen = True
+
+    def _code(self, unit: str, learn: bool) -> str:
+        code = self._codes.get(unit)
+        if code is None:
+            if not learn:
+                return UNKNOWN
+            with self._code_lock:
+                code = self._codes.setdefault(unit, chr(0xF0000 + len(self._codes)))
+        return code
