@@ -1,0 +1,67 @@
+"""Shared fixtures: the real app on a real SQLite file in a temporary folder.
+
+`knowledge_dir` is a private copy of the shipped knowledge, so a test may break or edit a file
+without touching the repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", target)
+    return target
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "instance" / "assistant.db"
+
+
+@pytest.fixture
+def app(db_path, knowledge_dir):
+    return create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "KNOWLEDGE": str(knowledge_dir),
+            "SECRET_KEY": "test",
+            "DEMO_DATA": False,
+            "KNOWLEDGE_RELOAD_SECONDS": 0,
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ask(client):
+    """Send one chat message; returns the JSON reply (asserting a 200)."""
+
+    def _ask(message: str, conversation_id: str | None = None) -> dict:
+        body = {"message": message}
+        if conversation_id:
+            body["conversation_id"] = conversation_id
+        response = client.post("/api/chat", json=body)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    return _ask
