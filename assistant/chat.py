@@ -24,9 +24,9 @@ _DIGITS4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 52
-    decline: float = 40
-    clarify_margin: float = 6
+    answer: float = 45
+    decline: float = 25
+    clarify_margin: float = 4
     max_chars: int = 1000
 
 

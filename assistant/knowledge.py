@@ -109,6 +109,7 @@ class Smalltalk(_Model):
 class SynonymsFile(_Model):
     synonyms: dict[str, tuple[str, ...]] = {}
     fillers: tuple[str, ...] = ()
+    anchors: tuple[str, ...] = ()
 
 
 class ReferralsFile(_Model):
@@ -172,6 +173,7 @@ class Knowledge:
     items: dict[str, Item]
     synonyms: dict[str, str]  # variant → canonical word
     fillers: tuple[str, ...]
+    anchors: tuple[str, ...]  # words that mark a question as this office's business
     referrals: tuple[Referral, ...]
     smalltalk: tuple[Smalltalk, ...]
     office: Office
@@ -185,6 +187,9 @@ class Knowledge:
 # ---------------------------------------------------------------- reading YAML with line numbers
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
+
+
 def _read_yaml(path: Path, problems: list[Problem], rel: str) -> tuple[object, dict[tuple, int]]:
     """Parse one file; return its data and a map from each key path to its 1-based line."""
     try:
@@ -193,8 +198,8 @@ def _read_yaml(path: Path, problems: list[Problem], rel: str) -> tuple[object, d
         problems.append(Problem(rel, 1, f"文件不是 UTF-8 编码，请用 UTF-8 保存（{e.reason}）"))
         return None, {}
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark else 1
@@ -312,7 +317,7 @@ def load(folder: str | Path) -> Knowledge:
     for missing in (i for i in REQUIRED_IDS if i not in items):
         problems.append(Problem(rel(folder / "items" / f"{missing}.yaml"), 1, f"缺少必备事项“{missing}”"))
 
-    synonyms, fillers = _load_synonyms(folder, rel, problems)
+    synonyms, fillers, anchors = _load_synonyms(folder, rel, problems)
     referrals = _load_list(folder / "referrals.yaml", ReferralsFile, rel, problems)
     smalltalk = _load_list(folder / "smalltalk.yaml", SmalltalkFile, rel, problems)
     office = _load_one(folder / "office.yaml", Office, rel, problems)
@@ -326,6 +331,7 @@ def load(folder: str | Path) -> Knowledge:
         items=items,
         synonyms=synonyms,
         fillers=fillers,
+        anchors=anchors,
         referrals=referrals.referrals if referrals else (),
         smalltalk=smalltalk.smalltalk if smalltalk else (),
         office=office,
@@ -349,11 +355,11 @@ def _load_list(path: Path, model, rel, problems):
     return _load_one(path, model, rel, problems)
 
 
-def _load_synonyms(folder: Path, rel, problems) -> tuple[dict[str, str], tuple[str, ...]]:
+def _load_synonyms(folder: Path, rel, problems) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
     path = folder / "synonyms.yaml"
     parsed = _load_list(path, SynonymsFile, rel, problems)
     if parsed is None:
-        return {}, ()
+        return {}, (), ()
     mapping: dict[str, str] = {}
     for canonical, variants in parsed.synonyms.items():
         for variant in variants:
@@ -361,7 +367,7 @@ def _load_synonyms(folder: Path, rel, problems) -> tuple[dict[str, str], tuple[s
             if key in mapping and mapping[key] != canonical:
                 problems.append(Problem(rel(path), 1, f"“{variant}”同时是“{mapping[key]}”和“{canonical}”的同义词"))
             mapping[key] = canonical
-    return mapping, parsed.fillers
+    return mapping, parsed.fillers, parsed.anchors
 
 
 def _load_holidays(path: Path, rel, problems):

@@ -31,7 +31,7 @@ from .normalise import Vocabulary, clean
 
 # Weights of the three signals and of the sources of an item's words. Calibrated on the development
 # set as a whole (bench/accuracy.py prints the effect); never tuned to single questions.
-W_COVERAGE, W_NEAREST, W_PHRASE = 0.45, 0.30, 0.25
+W_COVERAGE, W_NEAREST, W_PHRASE = 0.6, 0.2, 0.2
 SOURCE_WEIGHT = {"name": 1.0, "alias": 1.0, "keyword": 0.9, "question": 0.6}
 UNIGRAM_WEIGHT = 0.25
 
@@ -91,7 +91,8 @@ class Index:
     example_codes: list[str]
     example_items: list[str]
     phrases: list[_Phrase]
-    referral_codes: list[tuple[str, Referral]]
+    referral_codes: list[tuple[str, str, Referral]]  # (canonical keyword, its sound code, referral)
+    anchors: tuple[str, ...]
     max_idf: float
     items: list[str] = field(default_factory=list)
 
@@ -145,7 +146,10 @@ def build_index(knowledge: Knowledge) -> Index:
             df[feat] += 1
     n = len(item_features)
     idf = {feat: math.log(1 + n / count) for feat, count in df.items()}
-    referral_codes = [(code_of(k), r) for r in knowledge.referrals for k in r.keywords]
+    referral_codes = [
+        (flat, code_of(k), r) for r in knowledge.referrals for k in r.keywords if (flat := vocab.canonicalise(k).replace(" ", ""))
+    ]
+    anchors = tuple(a for a in (vocab.canonicalise(a).replace(" ", "") for a in knowledge.anchors) if a)
     vocab.freeze()
     return Index(
         vocab=vocab,
@@ -154,7 +158,8 @@ def build_index(knowledge: Knowledge) -> Index:
         example_codes=example_codes,
         example_items=example_items,
         phrases=phrases,
-        referral_codes=[(c, r) for c, r in referral_codes if len(c) >= 2],
+        referral_codes=[(k, c, r) for k, c, r in referral_codes if len(c) >= 2],
+        anchors=anchors,
         max_idf=math.log(1 + n),
         items=list(knowledge.items),
     )
@@ -214,13 +219,24 @@ def score_items(index: Index, code: str) -> dict[str, float]:
     return scores
 
 
-def _referral(index: Index, code: str, scores_phrase_len: int) -> Referral | None:
-    """Another authority's business, when its keyword is at least as long as the best item phrase."""
+def _referral(index: Index, canonical: str, code: str) -> Referral | None:
+    """Another authority's business (referrals.yaml), unless the question is really about ours.
+
+    A referral keyword counts when it is in the text as written, or sounds the same and is at least
+    three syllables long (社报卡 for 社保卡; two syllables alone collide too often). If the question
+    also holds one of the office's anchor words (人防, 防空, 警报...), the keyword must be longer than
+    every item phrase found: 易地建设费 beats 施工许可证 in a question about paying before the permit.
+    """
+    flat = canonical.replace(" ", "")
     best, best_len = None, 0
-    for kcode, referral in index.referral_codes:
-        if kcode in code and len(kcode) > best_len:
+    for keyword, kcode, referral in index.referral_codes:
+        if (keyword in flat or (len(kcode) >= 3 and kcode in code)) and len(kcode) > best_len:
             best, best_len = referral, len(kcode)
-    return best if best is not None and best_len >= scores_phrase_len else None
+    if best is None:
+        return None
+    if any(anchor in flat for anchor in index.anchors) and best_len <= _longest_phrase(index, code):
+        return None
+    return best
 
 
 def _longest_phrase(index: Index, code: str) -> int:
@@ -231,9 +247,9 @@ def match(
     knowledge: Knowledge,
     text: str,
     *,
-    answer_threshold: float = 52,
-    decline_threshold: float = 40,
-    clarify_margin: float = 6,
+    answer_threshold: float = 45,
+    decline_threshold: float = 25,
+    clarify_margin: float = 4,
     context_item: str | None = None,
     context_candidates: tuple[str, ...] = (),
 ) -> Decision:
@@ -252,7 +268,7 @@ def match(
         return Decision("smalltalk", smalltalk=talk)
 
     code = index.vocab.sounds(index.vocab.words(canonical))
-    referral = _referral(index, code, _longest_phrase(index, code))
+    referral = _referral(index, canonical, code)
     if referral is not None:
         return Decision("decline", referral=referral, subquestions=asked)
 

@@ -58,6 +58,21 @@ def clean(text: str) -> str:
     return _PUNCT.sub(" ", text).strip()
 
 
+_TOKENIZER_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    """One jieba tokenizer per process: loading its dictionary takes a second.
+
+    Every knowledge version adds its words to it; words of an older version that stay behind only
+    keep a domain term in one piece, which is harmless.
+    """
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
 @lru_cache(maxsize=8192)
 def _syllable(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if _HAN.match(char) else char
@@ -78,12 +93,12 @@ class Vocabulary:
         self._codes: dict[str, str] = {}
         self._code_lock = threading.Lock()
         self._frozen = False
-        self._tokenizer = jieba.Tokenizer()
-        self._tokenizer.initialize()
-        for word in set(domain_words) | set(synonyms.values()):
-            word = clean(word).replace(" ", "")
-            if len(word) >= 2:
-                self._tokenizer.add_word(word, freq=2_000_000)
+        self._tokenizer = _tokenizer()
+        with _TOKENIZER_LOCK:
+            for word in set(domain_words) | set(synonyms.values()):
+                word = clean(word).replace(" ", "")
+                if len(word) >= 2 and word not in self._tokenizer.FREQ:
+                    self._tokenizer.add_word(word, freq=2_000_000)
 
     @staticmethod
     def _alternation(words: Iterable[str]) -> re.Pattern | None:

@@ -1,0 +1,38 @@
+"""A broken knowledge edit never takes the site down; a fixed one is served again."""
+
+from __future__ import annotations
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert not body.get("warnings")
+
+
+def test_broken_edit_keeps_last_good_version_and_warns(client, ask, knowledge_dir):
+    before = ask("警报试鸣是哪一天")
+    assert before["item_id"] == "siren-test"
+
+    path = knowledge_dir / "items" / "siren-test.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("category: public", "category: [坏了"), encoding="utf-8")
+
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok"
+    assert any(w.startswith("knowledge/items/siren-test.yaml:") for w in health["warnings"])
+    assert ask("警报试鸣是哪一天")["item_id"] == "siren-test"  # still served
+
+    path.write_text(good, encoding="utf-8")
+    health = client.get("/healthz").get_json()
+    assert not health.get("warnings")
+
+
+def test_edited_answer_is_served_after_reload(client, ask, knowledge_dir):
+    path = knowledge_dir / "messages.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("decline_hint: ", "decline_hint: 【已更新】", 1), encoding="utf-8")
+    reply = ask("今天晚饭吃什么好呢")
+    assert reply["kind"] == "decline"
+    assert "【已更新】" in reply["reply"]
