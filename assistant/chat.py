@@ -24,7 +24,7 @@ _DIGITS4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 45
+    answer: float = 40
     decline: float = 25
     clarify_margin: float = 4
     max_chars: int = 1000

@@ -93,6 +93,7 @@ class Index:
     phrases: list[_Phrase]
     referral_codes: list[tuple[str, str, Referral]]  # (canonical keyword, its sound code, referral)
     anchors: tuple[str, ...]
+    anchor_codes: frozenset[str]
     max_idf: float
     items: list[str] = field(default_factory=list)
 
@@ -160,6 +161,7 @@ def build_index(knowledge: Knowledge) -> Index:
         phrases=phrases,
         referral_codes=[(k, c, r) for k, c, r in referral_codes if len(c) >= 2],
         anchors=anchors,
+        anchor_codes=frozenset(code_of(a) for a in anchors),
         max_idf=math.log(1 + n),
         items=list(knowledge.items),
     )
@@ -225,7 +227,8 @@ def _referral(index: Index, canonical: str, code: str) -> Referral | None:
     A referral keyword counts when it is in the text as written, or sounds the same and is at least
     three syllables long (社报卡 for 社保卡; two syllables alone collide too often). If the question
     also holds one of the office's anchor words (人防, 防空, 警报...), the keyword must be longer than
-    every item phrase found: 易地建设费 beats 施工许可证 in a question about paying before the permit.
+    every item phrase found other than the anchors themselves: 易地建设费 beats 施工许可证 in a
+    question about paying before the permit, while 防空洞 alone does not save a question about films.
     """
     flat = canonical.replace(" ", "")
     best, best_len = None, 0
@@ -234,20 +237,20 @@ def _referral(index: Index, canonical: str, code: str) -> Referral | None:
             best, best_len = referral, len(kcode)
     if best is None:
         return None
-    if any(anchor in flat for anchor in index.anchors) and best_len <= _longest_phrase(index, code):
+    if any(anchor in flat for anchor in index.anchors) and best_len <= _longest_phrase(index, code, skip=index.anchor_codes):
         return None
     return best
 
 
-def _longest_phrase(index: Index, code: str) -> int:
-    return max((len(p.code) for p in index.phrases if p.code in code), default=0)
+def _longest_phrase(index: Index, code: str, skip: frozenset = frozenset()) -> int:
+    return max((len(p.code) for p in index.phrases if p.code in code and p.code not in skip), default=0)
 
 
 def match(
     knowledge: Knowledge,
     text: str,
     *,
-    answer_threshold: float = 45,
+    answer_threshold: float = 40,
     decline_threshold: float = 25,
     clarify_margin: float = 4,
     context_item: str | None = None,

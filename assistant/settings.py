@@ -30,7 +30,7 @@ SETTINGS = (
     Setting("MAX_MESSAGE_CHARS", 1000, "单条提问的最大字数，超过返回 400"),
     Setting("MAX_BODY_BYTES", 65536, "请求体上限（字节），超过返回 413"),
     Setting("KNOWLEDGE_RELOAD_SECONDS", 3, "每个进程检查知识库文件是否被修改的间隔（秒）"),
-    Setting("ANSWER_THRESHOLD", 45, "匹配得分不低于此值才直接回答（0–100）"),
+    Setting("ANSWER_THRESHOLD", 40, "匹配得分不低于此值才直接回答（0–100）"),
     Setting("DECLINE_THRESHOLD", 25, "匹配得分低于此值时婉拒并给出咨询渠道（0–100）"),
     Setting("CLARIFY_MARGIN", 4, "第一、二名得分相差小于此值时请用户在两者间选择"),
     Setting("LOOKUP_FAILURES_PER_CASE", 5, "同一办件编号在 15 分钟内允许的查询失败次数"),
