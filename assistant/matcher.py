@@ -87,10 +87,13 @@ class Index:
 
     vocab: Vocabulary
     idf: dict[str, float]
-    item_features: dict[str, dict[str, float]]
+    postings: dict[str, list[tuple[str, float]]]  # feature → [(item id, weight)]
     example_codes: list[str]
     example_items: list[str]
     phrases: list[_Phrase]
+    long_phrases: list[_Phrase]
+    long_phrase_codes: list[str]
+    smalltalk: list[tuple[str, Smalltalk]]  # (cleaned pattern, entry), longest pattern first
     referral_codes: list[tuple[str, str, Referral]]  # (canonical keyword, its sound code, referral)
     anchors: tuple[str, ...]
     anchor_codes: frozenset[str]
@@ -141,12 +144,22 @@ def build_index(knowledge: Knowledge) -> Index:
                 phrases.append(_Phrase(item.id, code, SOURCE_WEIGHT[source]))
         item_features[item.id] = weights
 
+    strongest: dict[tuple[str, str], _Phrase] = {}
+    for p in phrases:  # the same words may be a name and an alias: keep one, the heaviest
+        if (p.item_id, p.code) not in strongest or strongest[(p.item_id, p.code)].weight < p.weight:
+            strongest[(p.item_id, p.code)] = p
+    phrases = list(strongest.values())
+
     df: dict[str, int] = defaultdict(int)
     for weights in item_features.values():
         for feat in weights:
             df[feat] += 1
     n = len(item_features)
     idf = {feat: math.log(1 + n / count) for feat, count in df.items()}
+    postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for item_id, weights in item_features.items():
+        for feat, weight in weights.items():
+            postings[feat].append((item_id, weight))
     referral_codes = [
         (flat, code_of(k), r) for r in knowledge.referrals for k in r.keywords if (flat := vocab.canonicalise(k).replace(" ", ""))
     ]
@@ -155,10 +168,17 @@ def build_index(knowledge: Knowledge) -> Index:
     return Index(
         vocab=vocab,
         idf=idf,
-        item_features=item_features,
+        postings=postings,
         example_codes=example_codes,
         example_items=example_items,
         phrases=phrases,
+        long_phrases=[p for p in phrases if len(p.code) >= 5],
+        long_phrase_codes=[p.code for p in phrases if len(p.code) >= 5],
+        smalltalk=sorted(
+            ((c, entry) for entry in knowledge.smalltalk for pat in entry.patterns if (c := clean(pat).replace(" ", ""))),
+            key=lambda pe: len(pe[0]),
+            reverse=True,
+        ),
         referral_codes=[(k, c, r) for k, c, r in referral_codes if len(c) >= 2],
         anchors=anchors,
         anchor_codes=frozenset(code_of(a) for a in anchors),
@@ -173,52 +193,51 @@ def subquestions(text: str) -> tuple[str, ...]:
     return tuple(key for key in SUBQUESTION_CUES if key in found)
 
 
-def _smalltalk(knowledge: Knowledge, cleaned: str) -> Smalltalk | None:
+def _smalltalk(index: Index, cleaned: str) -> Smalltalk | None:
     """Small talk when, once its phrases and particles are gone, almost nothing is left."""
-    best, rest = None, _PARTICLES.sub("", cleaned)
-    for entry in knowledge.smalltalk:
-        for pattern in sorted(entry.patterns, key=len, reverse=True):
-            pattern = clean(pattern)
-            if pattern and pattern in rest:
-                rest = rest.replace(pattern, "")
-                best = best or entry
-    if best is not None and len(rest) <= 2:
-        return best
-    return None
+    best, rest = None, _PARTICLES.sub("", cleaned).replace(" ", "")
+    for pattern, entry in index.smalltalk:
+        if pattern in rest:
+            rest = rest.replace(pattern, "")
+            best = best or entry
+    return best if best is not None and len(rest) <= 2 else None
 
 
 def score_items(index: Index, code: str) -> dict[str, float]:
     """Score (0–100) of every item for one question's sound code."""
     if not code:
         return {}
-    query = features(code)
-    total = sum(w * index.idf.get(f, index.max_idf) for f, w in query.items())
-    scores: dict[str, float] = {}
-    for item_id, weights in index.item_features.items():
-        got = sum(w * index.idf.get(f, index.max_idf) * weights.get(f, 0.0) for f, w in query.items())
-        scores[item_id] = W_COVERAGE * (got / total if total else 0.0)
+    got: dict[str, float] = defaultdict(float)
+    total = 0.0
+    for feat, weight in features(code).items():
+        value = weight * index.idf.get(feat, index.max_idf)
+        total += value
+        for item_id, item_weight in index.postings.get(feat, ()):
+            got[item_id] += value * item_weight
 
     nearest: dict[str, float] = defaultdict(float)
-    for _choice, score, i in process.extract(
-        code, index.example_codes, scorer=fuzz.WRatio, limit=40, score_cutoff=30
-    ):
+    for _choice, score, i in process.extract(code, index.example_codes, scorer=fuzz.WRatio, limit=40, score_cutoff=30):
         item_id = index.example_items[i]
         nearest[item_id] = max(nearest[item_id], score / 100)
 
+    # Phrases are found exactly; those of five syllables or more also with one slip
+    # (partial_ratio ≥ 80: 拆徐人防工程 still finds 拆除人防工程).
     phrase: dict[str, float] = defaultdict(float)
-    for p in index.phrases:
-        if p.code in code:
-            strength = 1.0
-        elif len(p.code) >= 4:
-            strength = fuzz.partial_ratio(p.code, code, score_cutoff=80) / 100
-        else:
-            continue
-        value = strength * p.weight * min(1.0, len(p.code) / 4)
-        phrase[p.item_id] = max(phrase[p.item_id], value)
+    hits = [(100.0, p) for p in index.phrases if p.code in code]
+    hits += [
+        (score, index.long_phrases[i])
+        for _c, score, i in process.extract(
+            code, index.long_phrase_codes, scorer=fuzz.partial_ratio, limit=None, score_cutoff=80
+        )
+        if score < 100
+    ]
+    for score, p in hits:
+        phrase[p.item_id] = max(phrase[p.item_id], score / 100 * p.weight * min(1.0, len(p.code) / 4))
 
-    for item_id in scores:
-        scores[item_id] = 100 * (scores[item_id] + W_NEAREST * nearest[item_id] + W_PHRASE * phrase[item_id])
-    return scores
+    return {
+        item_id: 100 * (W_COVERAGE * got[item_id] / total + W_NEAREST * nearest[item_id] + W_PHRASE * phrase[item_id])
+        for item_id in index.items
+    }
 
 
 def _referral(index: Index, canonical: str, code: str) -> Referral | None:
@@ -259,14 +278,14 @@ def match(
     """Decide how to answer `text`, optionally in the context of the conversation's last item."""
     index = build_index(knowledge)
     cleaned = clean(text)
-    canonical = index.vocab.canonicalise(text)
+    canonical = index.vocab.canonicalise(cleaned, is_clean=True)
     asked = subquestions(canonical)
 
     if context_candidates and _REJECT.match(cleaned.replace(" ", "")):
         others = tuple(Candidate(i, 0.0) for i in context_candidates if i in knowledge.items)
         return Decision("clarify", candidates=others, rejected=True)
 
-    talk = _smalltalk(knowledge, cleaned)
+    talk = _smalltalk(index, cleaned)
     if talk is not None:
         return Decision("smalltalk", smalltalk=talk)
 

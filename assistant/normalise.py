@@ -111,9 +111,9 @@ class Vocabulary:
             parts.append(rf"(?<![a-z]){escaped}(?![a-z])" if re.match(r"[a-z]", word) else escaped)
         return re.compile("|".join(parts)) if parts else None
 
-    def canonicalise(self, text: str) -> str:
+    def canonicalise(self, text: str, is_clean: bool = False) -> str:
         """Cleaned text with variants replaced by canonical words and filler removed."""
-        text = clean(text)
+        text = text if is_clean else clean(text)
         if self._filler_re:
             text = self._filler_re.sub(" ", text)
         if self._synonym_re:
