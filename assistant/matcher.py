@@ -48,6 +48,18 @@ SUBQUESTION_CUES = {
 _CUES = {key: sorted(words.split(), key=len, reverse=True) for key, words in SUBQUESTION_CUES.items()}
 _CUE_RE = re.compile("|".join(re.escape(w) for ws in _CUES.values() for w in ws))
 
+# Words that ask but name nothing: a question made of these and cue words is a follow-up.
+_GENERIC = frozenset("要 需要 需 什么 哪些 里 儿 办 办理 能 可以 多少 怎么 怎样 如何 带 交 申请 准备 得 去".split())
+
+# Cue words that also name something the office offers (online applications, its phone, its
+# windows): they count as content, so 网上能办吗 is about online applications, not a vague follow-up.
+_CHANNELS = frozenset("网上 线上 电话 地址 窗口 入口".split())
+
+
+def _keep_channel(cue: re.Match) -> str:
+    return f" {cue.group(0)} " if cue.group(0) in _CHANNELS else " "
+
+
 # "Not this one" / "another one": show the runner-up choices of the previous answer.
 _REJECT = re.compile(r"^(不是这个|不是|不对|换一个|换个|别的|其他的?|都不是|答非所问|不是我要的|不是我问的)")
 _PARTICLES = re.compile(r"[呀啊吗呢吧哦嗯了的么嘛啦哈\s]")
@@ -72,6 +84,7 @@ class Decision:
     smalltalk: Smalltalk | None = None
     followup: bool = False  # answered from the conversation's item, the question named none
     rejected: bool = False  # the user said "不是这个": candidates are the runners-up
+    vague: bool = False  # a sub-question (要多久？) with no item and no conversation to take one from
 
 
 @dataclass
@@ -250,9 +263,11 @@ def _referral(index: Index, canonical: str, code: str) -> Referral | None:
     question about paying before the permit, while 防空洞 alone does not save a question about films.
     """
     flat = canonical.replace(" ", "")
+    # The same text without the asking words, so 营业执照怎么注销 still holds 营业执照注销.
+    compact = "".join(w for w in index.vocab.words(canonical) if w not in _GENERIC)
     best, best_len = None, 0
     for keyword, kcode, referral in index.referral_codes:
-        if (keyword in flat or (len(kcode) >= 3 and kcode in code)) and len(kcode) > best_len:
+        if (keyword in flat or keyword in compact or (len(kcode) >= 3 and kcode in code)) and len(kcode) > best_len:
             best, best_len = referral, len(kcode)
     if best is None:
         return None
@@ -300,10 +315,15 @@ def match(
     top = candidates[0] if candidates else Candidate("", 0.0)
     second = candidates[1] if len(candidates) > 1 else Candidate("", 0.0)
 
-    # A follow-up such as 那要多久？ names no item: it is about the conversation's last one.
-    content = _CUE_RE.sub("", canonical).replace(" ", "")
-    if context_item in knowledge.items and asked and top.score < answer_threshold and len(content) <= 4:
-        return Decision("answer", context_item, top.score, asked, candidates, followup=True)
+    # A question that names no item (那要多久？收费吗？) is a follow-up about the conversation's last
+    # item; with no conversation, it is too vague to answer: ask which item is meant.
+    if asked:
+        content = [w for w in index.vocab.words(_CUE_RE.sub(_keep_channel, canonical)) if w not in _GENERIC]
+        if context_item in knowledge.items:
+            if not content or (top.score < answer_threshold and len("".join(content)) <= 2):
+                return Decision("answer", context_item, top.score, asked, candidates, followup=True)
+        elif not content:
+            return Decision("clarify", score=top.score, subquestions=asked, vague=True)
 
     if top.score < decline_threshold:
         return Decision("decline", score=top.score, subquestions=asked, candidates=candidates)

@@ -33,6 +33,7 @@ class Reply:
     score: float = 0.0
     suggestions: list[dict] = field(default_factory=list)
     details: list[dict] = field(default_factory=list)
+    actions: tuple[str, ...] = ()  # what the page may offer next: "prereview", "case_lookup"
 
     def as_json(self) -> dict:
         return {
@@ -42,21 +43,12 @@ class Reply:
             "score": round(max(0.0, min(100.0, self.score)), 1),
             "suggestions": self.suggestions,
             "details": self.details,
+            "actions": list(self.actions),
         }
 
 
 def _bullets(lines) -> str:
     return "\n".join(f"- {line}" for line in lines)
-
-
-def _material_line(m) -> str:
-    extra = "，".join(x for x in (m.form, f"{m.copies}份" if m.copies else None) if x)
-    line = m.name + (f"（{extra}）" if extra else "")
-    if m.note:
-        line += f"：{m.note}"
-    if not m.required:
-        line += "（可容缺后补）"
-    return line
 
 
 def section(item: Item, key: str, knowledge: Knowledge) -> str | None:
@@ -66,7 +58,7 @@ def section(item: Item, key: str, knowledge: Knowledge) -> str | None:
     if key in item.answers:
         return item.answers[key]
     if key == "materials" and item.materials:
-        return _bullets(_material_line(m) for m in item.materials)
+        return _bullets(m.describe() for m in item.materials)
     if key == "conditions" and item.conditions:
         return _bullets(item.conditions)
     if key == "process" and item.process:
@@ -107,6 +99,8 @@ def compose(knowledge: Knowledge, decision: Decision) -> Reply:
     messages = knowledge.messages
     if decision.kind == "smalltalk" and decision.smalltalk:
         return Reply("smalltalk", decision.smalltalk.reply, suggestions=quick_topics(knowledge))
+    if decision.kind == "clarify" and decision.vague:
+        return Reply("clarify", messages.vague, suggestions=quick_topics(knowledge))
     if decision.kind == "clarify":
         ids = [c.item_id for c in decision.candidates]
         if decision.rejected:
@@ -144,7 +138,14 @@ def compose(knowledge: Knowledge, decision: Decision) -> Reply:
         score=decision.score,
         suggestions=_suggest(knowledge, [*item.related, *runners_up]),
         details=details,
+        actions=item_actions(item),
     )
+
+
+def item_actions(item: Item) -> tuple[str, ...]:
+    """The page's extra tools for an item: a pre-review checklist when it has a materials list,
+    and whatever the item's file asks for (`actions: [case_lookup]`)."""
+    return tuple(dict.fromkeys((*(("prereview",) if item.materials else ()), *item.actions)))
 
 
 def quick_topics(knowledge: Knowledge) -> list[dict]:
