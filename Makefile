@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(PY) -m pip install -q ruff && $(VENV)/bin/ruff check assistant tests bench
 
 bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/accuracy.py
 	$(PY) bench/bench_matcher.py
 

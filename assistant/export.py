@@ -50,6 +50,6 @@ def write_xlsx(knowledge: Knowledge, path: str) -> None:
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEFGHIJK", (24, 30, 14, 10, 50, 50, 30, 30, 40, 50, 40)):
+    for column, width in zip("ABCDEFGHIJK", (24, 30, 14, 10, 50, 50, 30, 30, 40, 50, 40), strict=True):
         sheet.column_dimensions[column].width = width
     book.save(path)

@@ -102,7 +102,7 @@ def best_threshold(predictions, rows):
     candidates = sorted({score for _, score in predictions}) + [float("inf")]
     best = (-1, 0.0)
     for t in [0.0, *candidates]:
-        right = sum(is_right(item if score >= t else None, r["expected"]) for (item, score), r in zip(predictions, rows))
+        right = sum(is_right(item if score >= t else None, r["expected"]) for (item, score), r in zip(predictions, rows, strict=True))
         best = max(best, (right, t))
     return best[1]
 

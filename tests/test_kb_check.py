@@ -48,7 +48,7 @@ def test_field_mistakes_name_file_and_line(knowledge_dir, old, new, anchor, word
     assert result.exit_code == 1
     line = _line_of(path, anchor)
     expected = f"knowledge/items/shelter-build-approval.yaml:{line}:"
-    assert any(l.startswith(expected) and words in l for l in result.output.splitlines()), result.output
+    assert any(ln.startswith(expected) and words in ln for ln in result.output.splitlines()), result.output
 
 
 def test_yaml_syntax_error_names_its_line(knowledge_dir):
