@@ -55,6 +55,11 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     db.init_app(app)
     knowledge_service.init_app(app)
+    if app.config["DEMO_DATA"]:
+        from . import demo
+
+        with db.connection(app.config["DB"]) as conn, db.exclusive(app.config["DB"]):
+            demo.seed_if_empty(conn, app.extensions["knowledge"].get())
 
     from .views import api, public
 

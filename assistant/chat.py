@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlite_utils
 
-from . import conversation
+from . import cases, conversation
 from .errors import AssistantError, BadRequest
 from .knowledge import Knowledge
 from .matcher import match
 from .privacy import mask_text
-from .replies import Reply, compose, quick_topics
+from .replies import Reply, compose
 
 _DIGITS4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
@@ -70,30 +70,33 @@ def turn(
     conversation_id: object,
     thresholds: Thresholds,
     client: str = "cli",
+    limits: cases.LookupLimits = cases.DEFAULT_LIMITS,
 ) -> tuple[Reply, str]:
     """Handle one chat message end to end; returns the reply and the conversation id to send back."""
     text = check_message(message, thresholds.max_chars)
     if conversation_id is not None and not isinstance(conversation_id, str):
         raise BadRequest("“conversation_id”应当是一段文字。")
     context = conversation.load(db, conversation_id)
-    log_id = _log_question(db, context.id, text)
+    about_case = bool(context.pending_case_no or cases.find_case_number(text))
+    # The four digits that prove ownership of a case are a credential: never stored.
+    log_id = _log_question(db, context.id, _DIGITS4.sub("****", text) if about_case else text)
 
-    reply, context = _case_turn(db, knowledge, text, context, client) or answer(knowledge, text, thresholds, context)
+    reply, context = _case_turn(db, knowledge, text, context, client, limits) or answer(
+        knowledge, text, thresholds, context
+    )
     conversation.save(db, context)
     db["questions"].update(log_id, {"kind": reply.kind, "item_id": reply.item_id, "score": reply.score})
     return reply, context.id
 
 
 def _log_question(db: sqlite_utils.Database, conversation_id: str, text: str) -> int:
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     table = db["questions"].insert({"asked_at": now, "conversation_id": conversation_id, "question": mask_text(text)})
     return table.last_pk
 
 
-def _case_turn(db, knowledge: Knowledge, text: str, context: conversation.Context, client: str):
+def _case_turn(db, knowledge: Knowledge, text: str, context: conversation.Context, client: str, limits):
     """A case look-up through the chat: a case number with four digits, or the digits after a number."""
-    from . import cases  # TODO(lead): top-level import once cases.py lands
-
     messages = knowledge.messages
     case_no = cases.find_case_number(text)
     digits = None
@@ -110,7 +113,7 @@ def _case_turn(db, knowledge: Knowledge, text: str, context: conversation.Contex
         return reply, replace(context, pending_case_no=case_no)
     context = replace(context, pending_case_no=None)
     try:
-        view = cases.lookup(db, knowledge, case_no, digits, client=client)
+        view = cases.lookup(db, knowledge, case_no, digits, client=client, limits=limits)
     except AssistantError as e:
-        return Reply("case", e.message, suggestions=quick_topics(knowledge)[:3]), context
-    return Reply("case", view.as_text(), item_id=None, details=[]), replace(context, item_id=view.item_id)
+        return Reply("case", e.message, actions=("case_lookup",)), context
+    return Reply("case", view.as_text()), replace(context, item_id=view.item_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup
@@ -37,7 +38,7 @@ def _knowledge(folder: str | None = None) -> Knowledge:
     try:
         return load_knowledge(folder or _settings()["KNOWLEDGE"])
     except KnowledgeError as e:
-        raise click.ClickException("知识库有错误，请先运行 assistant kb check：\n" + "\n".join(map(str, e.problems)))
+        raise click.ClickException("知识库有错误，请先运行 assistant kb check：\n" + "\n".join(map(str, e.problems))) from e
 
 
 def _thresholds(settings: dict) -> Thresholds:
@@ -133,3 +134,74 @@ def kb_export(fmt: str, output: str | None):
             f.write(text + "\n")
     else:
         click.echo(text)
+
+
+def _database():
+    """A connection to the case database named by ASSISTANT_DB (created and migrated if new)."""
+    from .db import connection
+    from .settings import ROOT
+
+    path = Path(_settings()["DB"])
+    return connection(path if path.is_absolute() else ROOT / path)
+
+
+@cli.group()
+def cases():
+    """办件：从审批系统导入。"""
+
+
+@cases.command("import", with_appcontext=False)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def cases_import(file: str):
+    """导入办件（.jsonl 或 .csv）：全部正确才导入；有错时逐行报告 文件:行号: 说明，退出码 1。"""
+    from .importer import ImportFailed, import_file
+
+    knowledge = _knowledge()
+    with open(file, "rb") as f:
+        total = sum(1 for _ in f)
+
+    def progress(lines: int) -> None:  # large files only: 100,000 rows take a few seconds
+        click.echo(f"已检查 {lines}/{total} 行……", err=True)
+
+    with _database() as db:
+        try:
+            result = import_file(db, knowledge, file, progress=progress if total > 20000 else None)
+        except ImportFailed as e:
+            for problem in e.problems:
+                click.echo(problem, err=True)
+            if e.more:
+                click.echo(f"……另有 {e.more} 处错误未列出。", err=True)
+            click.echo(e.message, err=True)
+            sys.exit(1)
+    click.echo(result.summary())
+    if result.demo_removed:
+        click.echo(f"已删除 {result.demo_removed} 条演示办件。")
+
+
+@cli.command(with_appcontext=False)
+@click.option("--within", type=click.IntRange(min=0), default=3, show_default=True, help="几个工作日内到期")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表")
+def reminders(within: int, as_json: bool):
+    """列出 N 个工作日内到期（含已逾期）的办件，最早到期的在前，附可直接发送的提醒文字。"""
+    from .reminders import due_within
+
+    knowledge = _knowledge()
+    with _database() as db:
+        found = due_within(db, knowledge, within)
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo(f"{within} 个工作日内没有到期的办件。")
+        return
+    kinds = {"supplement": "补正截止", "completion": "预计办结"}
+    for r in found:
+        click.echo(f"{r.due}  {kinds[r.kind]}  {r.case_no}（{_left(r.working_days_left)}）")
+        click.echo(f"    {r.text}")
+    click.echo(f"共 {len(found)} 条提醒。")
+
+
+def _left(days: int) -> str:
+    if days > 0:
+        return f"剩 {days} 个工作日"
+    return "今天到期" if days == 0 else f"已逾期 {-days} 个工作日"

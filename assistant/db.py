@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -32,10 +33,28 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.enable_wal()
     if migrations.pending(db):
-        with open(path.with_name(path.name + ".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with exclusive(path):
             migrations.apply(db)
     return db
+
+
+@contextmanager
+def exclusive(path: str | Path):
+    """Hold a lock file beside the database: one process at a time migrates or seeds it."""
+    path = Path(path)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@contextmanager
+def connection(path: str | Path):
+    """A connection for work outside a request (start-up, the CLI), closed afterwards."""
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.conn.close()
 
 
 def get_db() -> sqlite_utils.Database:

@@ -9,10 +9,11 @@ broken edit is reported, and picks up a fixed one within seconds, in every worke
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import KnowledgeError
+from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,16 @@ class Material(_Model):
     copies: int | None = Field(default=None, ge=1)
     note: str | None = None
     required: bool = True
+
+    def describe(self) -> str:
+        """One line for a list: `名称（原件，1份）：说明（可容缺后补）`."""
+        extra = "，".join(x for x in (self.form, f"{self.copies}份" if self.copies else None) if x)
+        line = self.name + (f"（{extra}）" if extra else "")
+        if self.note:
+            line += f"：{self.note}"
+        if not self.required:
+            line += "（可容缺后补）"
+        return line
 
 
 class TimeLimit(_Model):
@@ -82,6 +94,7 @@ class Item(_Model):
     apply: Apply | None = None
     answers: dict[Literal[SUBQUESTIONS], str] = {}  # type: ignore[valid-type]
     related: tuple[str, ...] = ()
+    actions: tuple[Literal["prereview", "case_lookup"], ...] = ()  # tools the chat page offers with the answer
     questions: tuple[str, ...] = Field(min_length=5)
     sources: tuple[str, ...] = Field(min_length=1)
 
@@ -133,6 +146,7 @@ class Messages(_Model):
     decline: str
     decline_hint: str
     clarify: str
+    vague: str
     rejected: str
     rejected_none: str
     followup: str
@@ -183,11 +197,24 @@ class Knowledge:
     def item(self, item_id: str) -> Item:
         return self.items[item_id]
 
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        """Working days, with the years administrators added in `holidays.yaml`."""
+        return WorkCalendar(self.holidays)
+
 
 # ---------------------------------------------------------------- reading YAML with line numbers
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: faster
+    """Safe loading, but dates stay text: the models check them, and 2027-02-30 must be a `Problem`,
+    not a crash inside the YAML library."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
 
 
 def _read_yaml(path: Path, problems: list[Problem], rel: str) -> tuple[object, dict[tuple, int]]:
@@ -217,6 +244,7 @@ def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: list[
         seen: set = set()
         for key_node, value_node in node.value:
             key = key_node.value
+            key = int(key) if key.isdigit() else key  # years in holidays.yaml; pydantic reports them as ints
             if key in seen:
                 problems.append(Problem(rel, key_node.start_mark.line + 1, f"字段“{key}”重复出现，后一个会覆盖前一个"))
             seen.add(key)
@@ -371,14 +399,25 @@ def _load_synonyms(folder: Path, rel, problems) -> tuple[dict[str, str], tuple[s
 
 
 def _load_holidays(path: Path, rel, problems):
-    parsed = _load_list(path, HolidaysFile, rel, problems)
+    """`holidays.yaml` (optional): every date must be a real date of the year it is listed under."""
+    if not path.exists():
+        return None
+    data, lines = _read_yaml(path, problems, rel(path))
+    if not lines:
+        return None
+    parsed = _validate(HolidaysFile, data, lines, rel(path), problems)
     if parsed is None:
         return None
     for year, spec in parsed.years.items():
         for kind in ("holidays", "workdays"):
-            for day in getattr(spec, kind):
-                if not re.fullmatch(rf"{year}-\d\d-\d\d", day):
-                    problems.append(Problem(rel(path), 1, f"{year} 年的 {kind} 里“{day}”不是该年的日期（格式 YYYY-MM-DD）"))
+            for i, day in enumerate(getattr(spec, kind)):
+                try:
+                    ok = date.fromisoformat(day).year == year and len(day) == 10
+                except ValueError:
+                    ok = False
+                if not ok:
+                    line = _line_for(lines, ("years", year, kind, i))
+                    problems.append(Problem(rel(path), line, f"{year} 年 {kind} 里的“{day}”不是该年的日期（格式 YYYY-MM-DD）"))
     return parsed
 
 

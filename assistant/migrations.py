@@ -41,3 +41,41 @@ def m002_questions(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["questions"].create_index(["asked_at"])
+
+
+@migrations()
+def m003_cases(db: sqlite_utils.Database) -> None:
+    """The copy of the approval system's applications (办件), their status history, failed look-ups."""
+    db["cases"].create(
+        {
+            "case_no": str,
+            "item_id": str,
+            "applicant": str,
+            "contact_phone": str,  # kept for staff; never shown in full, never sent to the applicant
+            "phone_last4": str,  # the applicant's proof of ownership
+            "project_name": str,
+            "status": str,
+            "submitted_at": str,
+            "updated_at": str,
+            "missing_materials": str,  # JSON list
+            "supplement_due": str,  # ISO date
+            "due_date": str,  # ISO date, given by the import or computed from promised working days
+            "due_date_computed": int,
+            "notes": str,
+            "demo": int,  # 1 for the demo cases `make run` starts with
+            "imported_at": str,
+        },
+        pk="case_no",
+        not_null={"item_id", "applicant", "contact_phone", "phone_last4", "status", "submitted_at"},
+    )
+    db["cases"].create_index(["due_date"])
+    db["cases"].create_index(["supplement_due"])
+    db["case_history"].create(
+        {"id": int, "case_no": str, "status": str, "changed_at": str, "recorded_at": str, "source": str},
+        pk="id",
+        foreign_keys=[("case_no", "cases", "case_no")],
+    )
+    db["case_history"].create_index(["case_no"])
+    db["lookup_failures"].create({"id": int, "case_no": str, "client": str, "failed_at": str}, pk="id")
+    db["lookup_failures"].create_index(["case_no", "failed_at"])
+    db["lookup_failures"].create_index(["client", "failed_at"])

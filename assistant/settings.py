@@ -34,7 +34,7 @@ SETTINGS = (
     Setting("DECLINE_THRESHOLD", 25, "匹配得分低于此值时婉拒并给出咨询渠道（0–100）"),
     Setting("CLARIFY_MARGIN", 4, "第一、二名得分相差小于此值时请用户在两者间选择"),
     Setting("LOOKUP_FAILURES_PER_CASE", 5, "同一办件编号在 15 分钟内允许的查询失败次数"),
-    Setting("LOOKUP_LIMIT_PER_CLIENT", "20 per 15 minutes", "同一客户端办件查询的频率上限"),
+    Setting("LOOKUP_FAILURES_PER_CLIENT", 20, "同一客户端（IP）在 15 分钟内允许的查询失败次数"),
     Setting("DEMO_DATA", True, "首次启动时是否写入演示办件（make run 使用）"),
 )
 

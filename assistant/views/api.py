@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
-from .. import chat, knowledge_service
+from .. import cases, chat, knowledge_service, prereview
 from ..db import get_db
 from ..errors import BadRequest
 from ..replies import quick_topics
@@ -22,8 +22,6 @@ def json_body() -> dict:
 
 def client_address() -> str:
     """The caller's address; `X-Forwarded-For` is trusted only behind a configured proxy."""
-    from flask import current_app
-
     if current_app.config.get("BEHIND_PROXY"):
         forwarded = request.headers.get("X-Forwarded-For", "")
         if forwarded:
@@ -42,6 +40,7 @@ def chat_message():
         data.get("conversation_id"),
         knowledge_service.thresholds(),
         client=client_address(),
+        limits=lookup_limits(),
     )
     return jsonify({"conversation_id": conversation_id, **reply.as_json()})
 
@@ -50,3 +49,39 @@ def chat_message():
 def topics():
     """Quick-topic buttons for the chat page."""
     return jsonify({"topics": quick_topics(knowledge_service.current())})
+
+
+def lookup_limits() -> cases.LookupLimits:
+    config = current_app.config
+    return cases.LookupLimits(
+        failures_per_case=config["LOOKUP_FAILURES_PER_CASE"],
+        failures_per_client=config["LOOKUP_FAILURES_PER_CLIENT"],
+    )
+
+
+@bp.post("/cases/lookup")
+def case_lookup():
+    """An applicant's own case: case number plus the last four digits of the contact phone."""
+    data = json_body()
+    view = cases.lookup(
+        get_db(),
+        knowledge_service.current(),
+        data.get("case_no"),
+        data.get("phone_last4"),
+        client=client_address(),
+        limits=lookup_limits(),
+    )
+    return jsonify(view.as_json())
+
+
+@bp.get("/items/<item_id>/materials")
+def item_materials(item_id: str):
+    """The pre-review checklist of an item: its materials, numbered."""
+    return jsonify(prereview.checklist(knowledge_service.current(), item_id))
+
+
+@bp.post("/prereview")
+def prereview_check():
+    """Pre-review: `{"item_id", "have": [material ids]}` → what is still missing."""
+    data = json_body()
+    return jsonify(prereview.review(knowledge_service.current(), data.get("item_id"), data.get("have")).as_json())
