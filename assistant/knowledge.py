@@ -9,6 +9,7 @@ broken edit is reported, and picks up a fixed one within seconds, in every worke
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -211,6 +212,18 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when pr
     not a crash inside the YAML library."""
 
 
+# YAML folds a line break inside a `>` block (or a long plain string) into a space. Between two
+# Chinese characters that space is a mistake the administrator never typed: join such lines directly.
+_CJK = "\u2014\u2018-\u201f\u2026\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_FOLDED_CJK_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def _construct_str(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    return value if node.style == "|" else _FOLDED_CJK_SPACE.sub("", value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()
