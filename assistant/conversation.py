@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -52,7 +52,7 @@ def save(db: sqlite_utils.Database, context: Context) -> None:
             "item_id": context.item_id,
             "candidates": json.dumps(list(context.candidates)),
             "pending_case_no": context.pending_case_no,
-            "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
         pk="id",
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.knowledge import load
 from assistant.matcher import match, subquestions
 from assistant.normalise import clean
-
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
