@@ -7,6 +7,7 @@ is returned (the office's record of what people ask and what went unanswered).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -19,7 +20,8 @@ from .matcher import match
 from .privacy import mask_text
 from .replies import Reply, compose
 
-_DIGITS4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_DIGITS4 = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
+_LONG_DIGITS = re.compile(r"[0-9]{4,}")
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def turn(
     context = conversation.load(db, conversation_id)
     about_case = bool(context.pending_case_no or cases.find_case_number(text))
     # The four digits that prove ownership of a case are a credential: never stored.
-    log_id = _log_question(db, context.id, _DIGITS4.sub("****", text) if about_case else text)
+    log_id = _log_question(db, context.id, _mask_case_message(text) if about_case else text)
 
     reply, context = _case_turn(db, knowledge, text, context, client, limits) or answer(
         knowledge, text, thresholds, context
@@ -95,17 +97,31 @@ def _log_question(db: sqlite_utils.Database, conversation_id: str, text: str) ->
     return table.last_pk
 
 
+def _case_parts(text: str) -> tuple[str | None, str]:
+    """The case number in a message (normalised) and the rest of the message, in half-width."""
+    text = unicodedata.normalize("NFKC", text)
+    case_no = cases.find_case_number(text)
+    rest = re.sub(re.escape(case_no), " ", text, flags=re.IGNORECASE) if case_no else text
+    return case_no, rest
+
+
+def _mask_case_message(text: str) -> str:
+    """A case message for the log: the case number kept, every other run of 4+ digits hidden."""
+    case_no, rest = _case_parts(text)
+    masked = _LONG_DIGITS.sub(lambda m: "*" * len(m.group(0)), rest)
+    return f"{case_no} {masked.strip()}".strip() if case_no else masked
+
+
 def _case_turn(db, knowledge: Knowledge, text: str, context: conversation.Context, client: str, limits):
     """A case look-up through the chat: a case number with four digits, or the digits after a number."""
     messages = knowledge.messages
-    case_no = cases.find_case_number(text)
+    case_no, rest = _case_parts(text)
     digits = None
     if case_no:
-        rest = text.replace(case_no, " ")
         found = _DIGITS4.search(rest)
         digits = found.group(1) if found else None
-    elif context.pending_case_no and _DIGITS4.fullmatch(re.sub(r"\D", "", text) or "x"):
-        case_no, digits = context.pending_case_no, re.sub(r"\D", "", text)
+    elif context.pending_case_no and _DIGITS4.fullmatch(re.sub(r"[^0-9]", "", rest) or "x"):
+        case_no, digits = context.pending_case_no, re.sub(r"[^0-9]", "", rest)
     if not case_no:
         return None
     if digits is None:
