@@ -28,7 +28,7 @@ check-knowledge: $(STAMP)
 	$(VENV)/bin/assistant kb test
 
 lint: $(STAMP)
-	$(PY) -m pip install -q ruff && $(VENV)/bin/ruff check assistant tests bench
+	$(VENV)/bin/ruff check assistant tests bench
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
