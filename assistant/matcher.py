@@ -34,6 +34,9 @@ from .normalise import Vocabulary, clean
 W_COVERAGE, W_NEAREST, W_PHRASE = 0.6, 0.2, 0.2
 SOURCE_WEIGHT = {"name": 1.0, "alias": 1.0, "keyword": 0.9, "question": 0.6}
 UNIGRAM_WEIGHT = 0.25
+# A question this short (in characters) that fits two items about equally well is ambiguous even when
+# both fit well: 人防工程 could be about shelters or about reporting one.
+SHORT_QUESTION = 10
 
 # Cue words of each sub-question, in the order answers are given when several are asked.
 SUBQUESTION_CUES = {
@@ -104,6 +107,7 @@ class Index:
     example_codes: list[str]
     example_items: list[str]
     phrases: list[_Phrase]
+    named: dict[str, frozenset[str]]  # code of a name, short name or alias → the items it names
     long_phrases: list[_Phrase]
     long_phrase_codes: list[str]
     smalltalk: list[tuple[str, Smalltalk]]  # (cleaned pattern, entry), longest pattern first
@@ -178,8 +182,13 @@ def build_index(knowledge: Knowledge) -> Index:
     ]
     anchors = tuple(a for a in (vocab.canonicalise(a).replace(" ", "") for a in knowledge.anchors) if a)
     vocab.freeze()
+    named: dict[str, set[str]] = defaultdict(set)
+    for p in phrases:
+        if p.weight == SOURCE_WEIGHT["name"]:
+            named[p.code].add(p.item_id)
     return Index(
         vocab=vocab,
+        named={code: frozenset(ids) for code, ids in named.items()},
         idf=idf,
         postings=postings,
         example_codes=example_codes,
@@ -327,6 +336,10 @@ def match(
 
     if top.score < decline_threshold:
         return Decision("decline", score=top.score, subquestions=asked, candidates=candidates)
-    if top.score < answer_threshold and top.score - second.score < clarify_margin:
-        return Decision("clarify", score=top.score, subquestions=asked, candidates=candidates[:3])
+    close = top.score - second.score < clarify_margin
+    short = len(cleaned.replace(" ", "")) <= SHORT_QUESTION and index.named.get(code) != {top.item_id}
+    if close and (top.score < answer_threshold or short):
+        # Unsure, or a short question that fits several items equally (人防工程, 审批): let them choose.
+        tied = tuple(c for c in candidates[:3] if top.score - c.score < clarify_margin) if top.score >= answer_threshold else candidates[:3]
+        return Decision("clarify", score=top.score, subquestions=asked, candidates=tied)
     return Decision("answer", top.item_id, top.score, asked, candidates)

@@ -75,3 +75,33 @@ def test_unknown_conversation_id_starts_a_new_conversation(ask):
 def test_topics_endpoint(client):
     topics = client.get("/api/topics").get_json()["topics"]
     assert topics and all(t["title"] for t in topics)
+
+
+@pytest.mark.parametrize(
+    "question, item_id",
+    [
+        ("仿空地下室要不要同步建", "shelter-build-approval"),  # 仿 for 防: the pinyin input picked wrongly
+        ("以地建设怎么申请", "shelter-offsite-approval"),  # 以地 for 易地
+        ("結建審批要多久", "shelter-build-approval"),  # traditional characters
+        ("renfang 验收", "completion-acceptance"),  # pinyin
+        ("民防车位能卖吗", "civil-defence-parking"),  # 民防 for 人防
+    ],
+)
+def test_typing_as_people_really_type_still_finds_the_item(ask, question, item_id):
+    reply = ask(question)
+    assert (reply["kind"], reply["item_id"]) == ("answer", item_id)
+
+
+@pytest.mark.parametrize("question", ["人防工程", "审批"])
+def test_a_short_question_that_fits_several_items_asks_which_one(ask, question):
+    reply = ask(question)
+    assert reply["kind"] == "clarify" and reply["item_id"] is None
+    assert 2 <= len(reply["suggestions"]) <= 3
+    picked = ask(reply["suggestions"][0]["title"], reply["conversation_id"])  # the button sends its title
+    assert picked["item_id"] == reply["suggestions"][0]["item_id"]
+
+
+def test_a_sub_question_with_no_item_and_no_conversation_asks_which_item(ask):
+    reply = ask("要交钱吗？")
+    assert reply["kind"] == "clarify" and reply["item_id"] is None
+    assert reply["suggestions"]
