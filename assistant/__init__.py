@@ -50,9 +50,10 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
 
-    from . import db, errors, knowledge_service
+    from . import db, errors, knowledge_service, security
 
     errors.register(app)
+    security.init_app(app)
     db.init_app(app)
     knowledge_service.init_app(app)
     if app.config["DEMO_DATA"]:

@@ -73,3 +73,12 @@ def test_questions_are_stored_masked(client, ask, app):
     stored = rows[-1]["question"]
     assert "13812345678" not in stored and "138****5678" in stored
     assert "310101199001011234" not in stored
+
+
+def test_pages_and_answers_carry_the_safety_headers(client):
+    page = client.get("/")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    answer = client.post("/api/chat", json={"message": "结建审批要多久"})
+    assert answer.headers["Cache-Control"] == "no-store"
