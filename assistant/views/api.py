@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import cases, chat, knowledge_service, prereview
+from .. import cases, chat, knowledge_service, openapi, prereview
 from ..db import get_db
 from ..errors import BadRequest
 from ..replies import quick_topics
@@ -85,3 +85,9 @@ def prereview_check():
     """Pre-review: `{"item_id", "have": [material ids]}` → what is still missing."""
     data = json_body()
     return jsonify(prereview.review(knowledge_service.current(), data.get("item_id"), data.get("have")).as_json())
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 description of this API (and of `/healthz`)."""
+    return jsonify(openapi.spec())
