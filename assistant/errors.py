@@ -71,8 +71,13 @@ def error_body(message: str) -> dict:
     return {"error": message}
 
 
+def _wants_json() -> bool:
+    """API callers and monitoring (`/healthz`) read JSON; people get a page."""
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
 def _respond(message: str, status: int):
-    if request.path.startswith("/api/"):
+    if _wants_json():
         return jsonify(error_body(message)), status
     return render_template("error.html", message=message, status=status), status
 

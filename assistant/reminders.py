@@ -17,6 +17,8 @@ from .workdays import office_today
 
 # Statuses whose processing time is running: their expected completion date is a real deadline.
 RUNNING = tuple(code for code, status in STATUSES.items() if status.clock)
+# What a reminder needs; `needs_supplement` is not in RUNNING, so the two halves never overlap.
+COLUMNS = "case_no, item_id, status, missing_materials, supplement_due, due_date"
 
 
 def due_within(
@@ -28,9 +30,9 @@ def due_within(
     marks = ", ".join("?" for _ in RUNNING)
     rows = db.query(
         f"""
-        select * from cases where status in ({marks}) and due_date <= ?
-        union
-        select * from cases where status = 'needs_supplement' and supplement_due <= ?
+        select {COLUMNS} from cases where status in ({marks}) and due_date <= ?
+        union all
+        select {COLUMNS} from cases where status = 'needs_supplement' and supplement_due <= ?
         """,
         [*RUNNING, cutoff, cutoff],
     )

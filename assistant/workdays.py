@@ -41,6 +41,7 @@ class WorkCalendar:
             )
         self._warned: set[int] = set()
         self._cache: dict[date, bool] = {}
+        self._counts: dict[int, list[int]] = {}  # per year: working days from 1 January to each day
 
     def knows(self, year: int) -> bool:
         """Whether holidays for `year` are known (from the library or the knowledge file)."""
@@ -90,15 +91,31 @@ class WorkCalendar:
         """Working days left from `start` until `end`: those after `start` up to and including `end`.
 
         Negative when `end` has passed: minus the working days after `end` up to and including
-        `start`. 0 when due today.
+        `start`. 0 when due today. Cost: a few look-ups per year spanned (reminders over 100,000
+        cases call this for every case).
         """
-        if end == start:
-            return 0
-        step = 1 if end > start else -1
-        lo, hi = (start, end) if step == 1 else (end, start)
-        count, day = 0, lo
-        while day < hi:
-            day += timedelta(days=1)
-            if self.is_workday(day):
-                count += 1
-        return count * step
+        if end < start:
+            return -self.between(end, start)
+        if start.year == end.year:
+            return self._upto(end) - self._upto(start)
+        count = self._year_total(start.year) - self._upto(start)
+        count += sum(self._year_total(y) for y in range(start.year + 1, end.year))
+        return count + self._upto(end)
+
+    def _upto(self, day: date) -> int:
+        """Working days from 1 January of `day`'s year up to and including `day`."""
+        return self._cumulative(day.year)[day.timetuple().tm_yday - 1]
+
+    def _year_total(self, year: int) -> int:
+        return self._cumulative(year)[-1]
+
+    def _cumulative(self, year: int) -> list[int]:
+        counts = self._counts.get(year)
+        if counts is None:
+            counts, running, day = [], 0, date(year, 1, 1)
+            while day.year == year:
+                running += self.is_workday(day)
+                counts.append(running)
+                day += timedelta(days=1)
+            self._counts[year] = counts
+        return counts

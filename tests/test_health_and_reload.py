@@ -36,3 +36,10 @@ def test_edited_answer_is_served_after_reload(client, ask, knowledge_dir):
     reply = ask("今天晚饭吃什么好呢")
     assert reply["kind"] == "decline"
     assert "【已更新】" in reply["reply"]
+
+
+
+def test_healthz_errors_are_json_for_monitoring_tools(client):
+    response = client.post("/healthz")  # any failure of the health check reads as JSON, not a page
+    assert response.status_code == 405
+    assert response.is_json and response.get_json()["error"]
