@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
-from .errors import NotFound, TooManyRequests
+from .errors import BadRequest, NotFound, TooManyRequests
 from .knowledge import Knowledge
 from .workdays import WorkCalendar, office_today
 
@@ -292,15 +292,20 @@ def lookup(
 ) -> CaseView:
     """The case, if `digits` are the last four of its contact phone.
 
-    Raises `NotFound` (the same message for an unknown case and for wrong digits) or
+    Raises `BadRequest` for a missing number or digits that are not four digits, `NotFound` (the
+    same message for an unknown case and for wrong digits) or
     `TooManyRequests` once the case or the client has failed too often within `limits.window`.
     The check of the limits comes first, so that even the right digits are refused while locked.
     """
     messages = knowledge.messages
-    if not isinstance(case_no, str) or not isinstance(digits, str):
-        raise NotFound(messages.case_not_found)
+    # A malformed request says what is wrong with it; it tells nothing about any case, so it is
+    # not counted as a failed attempt.
+    if not isinstance(case_no, str) or not normalise_case_no(case_no):
+        raise BadRequest(messages.case_bad_number)
+    digits = unicodedata.normalize("NFKC", digits).strip() if isinstance(digits, str) else ""
+    if not re.fullmatch(r"[0-9]{4}", digits):
+        raise BadRequest(messages.case_bad_digits)
     case_no = normalise_case_no(case_no)
-    digits = unicodedata.normalize("NFKC", digits).strip()
     now = now or datetime.now(UTC)
     since = (now - limits.window).isoformat(timespec="seconds")
     if (

@@ -155,6 +155,8 @@ class Messages(_Model):
     case_ask_digits: str
     case_ask_number: str
     case_not_found: str
+    case_bad_number: str
+    case_bad_digits: str
     case_locked: str
 
 

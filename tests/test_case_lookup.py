@@ -70,10 +70,20 @@ def test_unknown_case_and_wrong_digits_get_the_same_answer(client, case):
     assert "没有找到" in wrong_digits.get_json()["error"]
 
 
-@pytest.mark.parametrize("body", [{}, {"case_no": 42, "phone_last4": 5678}, {"case_no": "RF-2026-0042"}])
-def test_malformed_look_ups_are_refused_like_wrong_ones(client, case, body):
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ({}, "办件编号"),
+        ({"case_no": 42, "phone_last4": "5678"}, "办件编号"),
+        ({"case_no": "RF-2026-0042"}, "后四位"),
+        ({"case_no": "RF-2026-0042", "phone_last4": "56"}, "后四位"),
+        ({"case_no": "RF-2026-0042", "phone_last4": 5678}, "后四位"),
+    ],
+)
+def test_a_malformed_look_up_says_what_is_missing_and_costs_no_attempt(client, case, db_path, body, says):
     response = client.post("/api/cases/lookup", json=body)
-    assert response.status_code == 404 and "error" in response.get_json()
+    assert response.status_code == 400 and says in response.get_json()["error"]
+    assert connect(db_path)["lookup_failures"].count == 0
 
 
 def test_five_failures_lock_the_case_even_for_its_owner(client, case):
