@@ -52,7 +52,7 @@ def main():
         else:
             inscope += 1
             correct += ok
-            false_declines += got is None
+            false_declines += got is None and not ok  # null may be one of several right answers
         for tag in row.get("tags") or ["untagged"]:
             by_tag[tag][0] += ok
             by_tag[tag][1] += 1
