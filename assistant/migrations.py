@@ -86,3 +86,51 @@ def m004_reminder_indexes(db: sqlite_utils.Database) -> None:
     """Reminders look for open cases by status and deadline: index both together (100k cases: 4x faster)."""
     db["cases"].create_index(["status", "due_date"])
     db["cases"].create_index(["status", "supplement_due"])
+
+
+@migrations()
+def m005_users(db: sqlite_utils.Database) -> None:
+    """Window staff and administrators, and their failed logins (shared by every worker, like look-ups)."""
+    db["users"].create(
+        {
+            "id": int,
+            "name": str,
+            "role": str,  # "staff" or "admin"
+            "password_hash": str,  # werkzeug.security: scrypt with a per-password salt
+            "created_at": str,
+            "active": int,  # 0: the account may no longer log in; kept so the audit log keeps its meaning
+        },
+        pk="id",
+        not_null={"name", "role", "password_hash", "created_at", "active"},
+        defaults={"active": 1},
+    )
+    # One account per name, whatever the letter case: "Admin" and "admin" are the same person.
+    db.execute("create unique index idx_users_name on users (name collate nocase)")
+    db["login_failures"].create({"id": int, "name": str, "client": str, "failed_at": str}, pk="id")
+    db["login_failures"].create_index(["name", "failed_at"])
+    db["login_failures"].create_index(["client", "failed_at"])
+
+
+@migrations()
+def m006_audit_log(db: sqlite_utils.Database) -> None:
+    """Who searched, viewed or revealed which case, when, from where. Append-only, enforced by SQLite."""
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,  # UTC, ISO 8601 to the second
+            "user": str,  # the account's name, so the record stays readable whatever happens to the account
+            "action": str,  # "view", "reveal" or "search"
+            "case_no": str,
+            "client": str,  # the caller's address
+            "detail": str,  # the search query (masked), or what was revealed
+        },
+        pk="id",
+        not_null={"at", "user", "action"},
+    )
+    db["audit_log"].create_index(["at"])
+    db["audit_log"].create_index(["case_no"])
+    for verb in ("update", "delete"):
+        db.execute(
+            f"create trigger audit_log_no_{verb} before {verb} on audit_log "
+            "begin select raise(abort, 'the audit log is append-only'); end"
+        )

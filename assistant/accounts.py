@@ -1,0 +1,177 @@
+"""Accounts of the window staff and administrators: creation, password checks, failed-login limits.
+
+Passwords are stored only as werkzeug.security hashes (scrypt, salted). A login attempt with an
+unknown name and one with a wrong password get the very same message and take the same time, so
+nobody can probe which names exist. Failed attempts are recorded in the database (shared by every
+gunicorn worker): after too many for one name, or from one client, logins are refused for a while,
+even with the right password. No Flask and no click here: the CLI and the views share this module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+import sqlite_utils
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .errors import AssistantError, BadRequest, TooManyRequests
+
+ROLES = {"staff": "窗口人员", "admin": "管理员"}
+MIN_PASSWORD_CHARS = 10
+MAX_PASSWORD_CHARS = 256  # hashing is deliberately slow: refuse novels
+MAX_NAME_CHARS = 32
+FAILURES_PER_NAME = 5
+FAILURES_PER_CLIENT = 20  # one address trying many names
+FAILURE_WINDOW = timedelta(minutes=15)
+
+LOGIN_FAILED = "用户名或密码不正确，请重新输入。"
+LOGIN_LOCKED = "登录失败次数过多，为保护账号安全，请15分钟后再试。"
+
+
+class AccountError(BadRequest):
+    """An account cannot be created as asked (duplicate name, unknown role, short password)."""
+
+
+class LoginFailed(AssistantError):
+    status = 401
+
+
+@dataclass(frozen=True)
+class User:
+    """A staff or admin account, shaped as Flask-Login expects (without importing it)."""
+
+    id: int
+    name: str
+    role: str
+    created_at: str
+    active: bool = True
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    # Flask-Login's user interface
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+def _user(row: dict) -> User:
+    return User(row["id"], row["name"], row["role"], row["created_at"], bool(row["active"]))
+
+
+def normalise_name(name: str) -> str:
+    """Names compare after width folding and trimming: `ｗａｎｇ ` is `wang` (letter case aside)."""
+    return unicodedata.normalize("NFKC", name).strip()
+
+
+def _now(now: datetime | None) -> str:
+    return (now or datetime.now(UTC)).isoformat(timespec="seconds")
+
+
+def create_user(
+    db: sqlite_utils.Database, name: str, role: str, password: str, now: datetime | None = None
+) -> User:
+    """A new active account; `AccountError` (in Chinese) for a bad or taken name, unknown role, bad password."""
+    name = normalise_name(name)
+    if not name or len(name) > MAX_NAME_CHARS or any(c.isspace() or not c.isprintable() for c in name):
+        raise AccountError(f"用户名应为1至{MAX_NAME_CHARS}个字符，不能包含空格。")
+    if role not in ROLES:
+        raise AccountError("角色只能是 staff（窗口人员）或 admin（管理员）。")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"密码太短了：至少需要{MIN_PASSWORD_CHARS}个字符。")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise AccountError(f"密码太长了：最多{MAX_PASSWORD_CHARS}个字符。")
+    if find_user(db, name) is not None:
+        raise AccountError(f"用户名“{name}”已经存在，请换一个。")
+    row = {
+        "name": name,
+        "role": role,
+        "password_hash": generate_password_hash(password),
+        "created_at": _now(now),
+        "active": 1,
+    }
+    try:
+        with db.conn:
+            pk = db["users"].insert(row).last_pk
+    except sqlite3.IntegrityError as e:  # created by someone else in the meantime
+        raise AccountError(f"用户名“{name}”已经存在，请换一个。") from e
+    return get_user(db, pk)
+
+
+def get_user(db: sqlite_utils.Database, user_id: object) -> User | None:
+    """The account with this id, or None (also for a malformed id, as a stale session may carry)."""
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    row = next(db.query("select * from users where id = ?", [user_id]), None)
+    return _user(row) if row else None
+
+
+def find_user(db: sqlite_utils.Database, name: str) -> User | None:
+    row = next(db.query("select * from users where name = ? collate nocase", [normalise_name(name)]), None)
+    return _user(row) if row else None
+
+
+def list_users(db: sqlite_utils.Database) -> list[User]:
+    return [_user(r) for r in db.query("select * from users order by created_at, id")]
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to check unknown names against, so that they take as long as a wrong password."""
+    return generate_password_hash("decoy password that matches nothing")
+
+
+def _failures(db: sqlite_utils.Database, column: str, value: str, since: str) -> int:
+    sql = f"select count(*) from login_failures where {column} = ? collate nocase and failed_at > ?"
+    return db.execute(sql, [value, since]).fetchone()[0]
+
+
+def authenticate(
+    db: sqlite_utils.Database, name: object, password: object, client: str, now: datetime | None = None
+) -> User:
+    """The active account with this name and password.
+
+    Raises `TooManyRequests` while the name (or the client) has failed too often in the last 15
+    minutes — checked first, so even the right password is refused while locked — and otherwise
+    `LoginFailed` with one message for every kind of failure: unknown name, wrong password,
+    deactivated account, empty fields.
+    """
+    name = normalise_name(name) if isinstance(name, str) else ""
+    password = password if isinstance(password, str) else ""
+    now = now or datetime.now(UTC)
+    since = (now - FAILURE_WINDOW).isoformat(timespec="seconds")
+    if (
+        _failures(db, "name", name[:MAX_NAME_CHARS * 2], since) >= FAILURES_PER_NAME
+        or _failures(db, "client", client, since) >= FAILURES_PER_CLIENT
+    ):
+        raise TooManyRequests(LOGIN_LOCKED)
+    row = next(db.query("select * from users where name = ? collate nocase", [name]), None) if name else None
+    hashed = row["password_hash"] if row else _decoy_hash()
+    ok = check_password_hash(hashed, password[:MAX_PASSWORD_CHARS]) and len(password) <= MAX_PASSWORD_CHARS
+    if not (ok and row is not None and row["active"]):
+        with db.conn:
+            db.execute("delete from login_failures where failed_at < ?", [since])  # forget old ones
+            db["login_failures"].insert(
+                {"name": name[:MAX_NAME_CHARS * 2], "client": client, "failed_at": _now(now)}
+            )
+        raise LoginFailed(LOGIN_FAILED)
+    with db.conn:
+        db.execute("delete from login_failures where name = ? collate nocase", [name])
+    return _user(row)
