@@ -205,3 +205,82 @@ def _left(days: int) -> str:
     if days > 0:
         return f"剩 {days} 个工作日"
     return "今天到期" if days == 0 else f"已逾期 {-days} 个工作日"
+
+
+@cli.group()
+def users():
+    """工作人员账号：新建、列出。"""
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: the first line of stdin, or typed twice at a hidden prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = click.prompt("密码（至少 10 个字符，输入时不显示）", hide_input=True, default="", show_default=False)
+    second = click.prompt("再次输入密码", hide_input=True, default="", show_default=False)
+    if first != second:
+        raise click.ClickException("两次输入的密码不一致，账号没有创建。")
+    return first
+
+
+@users.command("add", with_appcontext=False)
+@click.argument("name")
+@click.option("--role", help="staff（窗口人员）或 admin（管理员）")
+@click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取密码（供脚本使用）")
+def users_add(name: str, role: str | None, password_stdin: bool):
+    """新建账号：assistant users add 张三 --role staff。密码在隐藏的提示中输入两次。"""
+    from .accounts import ROLES, create_user, find_user
+
+    if role is None:
+        raise click.ClickException("请用 --role 指定角色：staff（窗口人员）或 admin（管理员）。")
+    if role not in ROLES:
+        raise click.ClickException(f"角色只能是 staff（窗口人员）或 admin（管理员），不能是“{role}”。")
+    with _database() as db:
+        if find_user(db, name) is not None:  # say so before asking for a password
+            raise click.ClickException(f"用户名“{name.strip()}”已经存在，请换一个。")
+        password = _read_password(password_stdin)
+        try:
+            user = create_user(db, name, role, password)
+        except AssistantError as e:
+            raise click.ClickException(e.message) from e
+    click.echo(f"已创建{user.role_label}账号：{user.name}")
+
+
+@users.command("list", with_appcontext=False)
+def users_list():
+    """列出所有账号：用户名、角色、创建时间。"""
+    from .accounts import list_users
+    from .audit import office_time
+
+    with _database() as db:
+        found = list_users(db)
+    if not found:
+        click.echo("还没有账号。新建管理员：assistant users add 用户名 --role admin")
+        return
+    for user in found:
+        state = "" if user.active else "  （已停用）"
+        click.echo(f"{user.name}\t{user.role}（{user.role_label}）\t{office_time(user.created_at)}{state}")
+
+
+@cli.command(with_appcontext=False)
+@click.option("--since", metavar="DATE", help="只列出此日期（含，北京时间）以来的记录，如 2026-11-01")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表")
+def audit(since: str | None, as_json: bool):
+    """审计日志：谁在何时、从哪个地址搜索、查看了哪个办件或显示了完整电话。"""
+    from datetime import date
+
+    from .audit import entries, start_of_day
+
+    try:
+        start = start_of_day(date.fromisoformat(since.strip())) if since else None
+    except ValueError as e:
+        raise click.ClickException(f"日期格式不正确：{since}。请写成 2026-11-01 这样的格式。") from e
+    with _database() as db:
+        found = entries(db, since=start)
+    if as_json:
+        click.echo(json.dumps([e.as_json() for e in found], ensure_ascii=False, indent=2))
+        return
+    for e in found:
+        parts = [e.local_time, e.user, e.action_label, e.case_no or "-", e.client or "-"]
+        click.echo("  ".join(parts) + (f"  {e.detail}" if e.detail else ""))
+    click.echo(f"共 {len(found)} 条记录。")

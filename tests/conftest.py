@@ -65,3 +65,46 @@ def ask(client):
         return response.get_json()
 
     return _ask
+
+
+# ---- staff and admin accounts ------------------------------------------------------------------------
+
+PASSWORD = "correct-horse-battery"
+
+
+class AuthActions:
+    """Accounts and the login form, as the staff and admin tests use them (real hashing, real CSRF)."""
+
+    def __init__(self, client, db_path):
+        self.client = client
+        self.db_path = db_path
+
+    def create(self, name: str = "wang", role: str = "staff", password: str = PASSWORD):
+        from assistant.accounts import create_user
+        from assistant.db import connection
+
+        with connection(self.db_path) as db:
+            return create_user(db, name, role, password)
+
+    def csrf(self, path: str = "/staff/login") -> str:
+        """The CSRF token from the hidden field of the page at `path`."""
+        import re
+
+        page = self.client.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert found, f"no CSRF field on {path}"
+        return found.group(1)
+
+    def login(self, name: str = "wang", password: str = PASSWORD, next: str | None = None):
+        data = {"name": name, "password": password, "csrf_token": self.csrf()}
+        if next is not None:
+            data["next"] = next
+        return self.client.post("/staff/login", data=data)
+
+    def logout(self):
+        return self.client.post("/staff/logout", data={"csrf_token": self.csrf("/staff")})
+
+
+@pytest.fixture
+def auth(client, db_path):
+    return AuthActions(client, db_path)

@@ -11,7 +11,7 @@ from assistant.cli import cli
 from assistant.settings import SETTINGS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-OWN_COMMANDS = {"ask", "kb", "cases", "reminders"}
+OWN_COMMANDS = {"ask", "kb", "cases", "reminders", "users", "audit"}
 
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)

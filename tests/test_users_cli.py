@@ -1,0 +1,85 @@
+"""`assistant users add` and `assistant users list`: accounts made on the server, passwords never shown."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from werkzeug.security import check_password_hash
+
+from assistant.cli import cli
+from assistant.db import connect
+
+GOOD = "a-long-password-1"
+
+
+def run(db_path, args, input=None):
+    return CliRunner().invoke(cli, args, input=input, env={"ASSISTANT_DB": str(db_path)})
+
+
+def test_add_with_a_hidden_prompt_asks_twice_and_stores_only_a_hash(db_path):
+    result = run(db_path, ["users", "add", "chen", "--role", "admin"], input=f"{GOOD}\n{GOOD}\n")
+    assert result.exit_code == 0, result.output
+    assert "已创建管理员账号：chen" in result.output
+    assert GOOD not in result.output  # the prompt does not echo
+    row = next(connect(db_path).query("select * from users"))
+    assert row["name"] == "chen" and row["role"] == "admin" and row["active"] == 1 and row["created_at"]
+    assert GOOD not in row["password_hash"]
+    assert row["password_hash"].startswith(("scrypt:", "pbkdf2:"))
+    assert check_password_hash(row["password_hash"], GOOD)
+
+
+def test_add_with_password_stdin_reads_the_first_line(db_path):
+    result = run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=f"{GOOD}\nignored\n")
+    assert result.exit_code == 0, result.output
+    row = next(connect(db_path).query("select * from users"))
+    assert check_password_hash(row["password_hash"], GOOD)
+
+
+def test_two_different_passwords_at_the_prompt_create_nothing(db_path):
+    result = run(db_path, ["users", "add", "chen", "--role", "admin"], input=f"{GOOD}\n{GOOD}x\n")
+    assert result.exit_code == 1
+    assert "两次输入的密码不一致" in result.output
+    assert connect(db_path).execute("select count(*) from users").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "args, password, says",
+    [
+        (["--role", "boss"], GOOD, "角色只能是"),
+        ([], GOOD, "请用 --role 指定角色"),
+        (["--role", "staff"], "short", "密码太短了：至少需要10个字符"),
+        (["--role", "staff"], "", "密码太短了"),
+    ],
+    ids=["bad role", "no role", "short password", "empty password"],
+)
+def test_bad_input_is_refused_in_chinese_with_exit_1(db_path, args, password, says):
+    result = run(db_path, ["users", "add", "wang", *args, "--password-stdin"], input=password + "\n")
+    assert result.exit_code == 1
+    assert says in result.output
+    assert "Traceback" not in result.output
+    assert connect(db_path).execute("select count(*) from users").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("again", ["wang", "WANG", " ｗａｎｇ"])
+def test_a_duplicate_name_is_refused_in_chinese_with_exit_1(db_path, again):
+    assert run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD).exit_code == 0
+    result = run(db_path, ["users", "add", again, "--role", "admin", "--password-stdin"], input=GOOD)
+    assert result.exit_code == 1
+    assert "已经存在" in result.output
+    assert connect(db_path).execute("select count(*) from users").fetchone()[0] == 1
+
+
+def test_list_shows_names_roles_and_creation_times_but_no_hashes(db_path):
+    assert "还没有账号" in run(db_path, ["users", "list"]).output
+    run(db_path, ["users", "add", "chen", "--role", "admin", "--password-stdin"], input=GOOD)
+    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+    result = run(db_path, ["users", "list"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("chen\tadmin（管理员）\t20") and lines[1].startswith("wang\tstaff（窗口人员）\t20")
+    assert "scrypt" not in result.output and "pbkdf2" not in result.output
+
+
+def test_an_account_made_on_the_command_line_can_log_in(db_path, auth):
+    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+    assert auth.login("wang", GOOD).headers["Location"] == "/staff"
