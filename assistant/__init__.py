@@ -50,20 +50,24 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
 
-    from . import db, errors, knowledge_service, security
+    from . import auth, csrf, db, errors, knowledge_service, security
 
     errors.register(app)
     security.init_app(app)
     db.init_app(app)
     knowledge_service.init_app(app)
+    auth.init_app(app)
+    csrf.init_app(app)
     if app.config["DEMO_DATA"]:
         from . import demo
 
         with db.connection(app.config["DB"]) as conn, db.exclusive(app.config["DB"]):
             demo.seed_if_empty(conn, app.extensions["knowledge"].get())
 
-    from .views import api, public
+    from .views import admin, api, public, staff
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(admin.bp)
     return app
