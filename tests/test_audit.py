@@ -40,8 +40,9 @@ def staff(auth, db_path, knowledge_dir, tmp_path):
 
 
 def test_every_search_view_and_reveal_is_in_audit_json(staff, db_path):
-    staff.client.get("/staff", query_string={"q": "置业"})
-    staff.client.get("/staff", query_string={"q": "RF-2026-0042"}, follow_redirects=True)
+    token = staff.csrf("/staff")
+    staff.client.post("/staff", data={"q": "置业", "csrf_token": token})
+    staff.client.post("/staff", data={"q": "RF-2026-0042", "csrf_token": token}, follow_redirects=True)
     staff.client.post("/staff/cases/RF-2026-0042/reveal", data={"csrf_token": staff.csrf("/staff")})
 
     result = run(db_path, ["audit", "--json"])

@@ -63,6 +63,11 @@ def page(response) -> str:
     return response.get_data(as_text=True)
 
 
+def search(staff, query: str):
+    """Type `query` into the console's search box and submit it (a POST with the CSRF token)."""
+    return staff.client.post("/staff", data={"q": query, "csrf_token": staff.csrf("/staff")})
+
+
 # ---- access ----------------------------------------------------------------------------------------
 
 
@@ -72,7 +77,7 @@ def test_pages_without_a_session_redirect_to_the_login_page_with_next(client, pa
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"])
     assert location.path == "/staff/login"
-    assert parse_qs(location.query)["next"] == [urlsplit(path).path + ("?" + urlsplit(path).query if "?" in path else "")]
+    assert parse_qs(location.query)["next"] == [path]
 
 
 def test_a_json_route_behind_login_required_answers_401_with_an_error(app, client):
@@ -142,7 +147,7 @@ def test_unknown_names_are_locked_the_same_way(auth):
     assert auth.login("ghost", "guess-guess-guess").status_code == 429
 
 
-@pytest.mark.parametrize("next_url", ["/staff/cases/RF-2026-0042", "/admin", "/staff?q=%E7%BD%AE%E4%B8%9A"])
+@pytest.mark.parametrize("next_url", ["/staff/cases/RF-2026-0042", "/admin", "/staff/cases/RF-2026-0043?from=%E7%9F%AD%E4%BF%A1"])
 def test_login_goes_on_to_a_local_next(auth, cases, next_url):
     auth.create("wang", "admin")
     assert auth.login("wang", next=next_url).headers["Location"] == next_url
@@ -214,9 +219,14 @@ def test_the_search_box_has_the_focus_and_a_label(staff):
     assert 'id="q" name="q" type="search"' in html and "autofocus" in html
 
 
+def test_a_search_is_posted_so_names_stay_out_of_urls_and_access_logs(staff):
+    assert '<form method="post" action="/staff" class="search"' in page(staff.client.get("/staff"))
+    assert search(staff, "置业").headers["Location"] == "/staff"
+
+
 @pytest.mark.parametrize("query", ["RF-2026-0042", " rf-2026-0042 ", "ＲＦ－２０２６－００４２"])
 def test_a_case_number_goes_straight_to_the_case(staff, query):
-    response = staff.client.get("/staff", query_string={"q": query})
+    response = search(staff, query)
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/cases/RF-2026-0042"
 
@@ -230,7 +240,8 @@ def test_a_case_number_goes_straight_to_the_case(staff, query):
     ],
 )
 def test_a_name_lists_the_matching_cases_with_masked_phones(staff, query, found):
-    html = page(staff.client.get("/staff", query_string={"q": query}))
+    search(staff, query)
+    html = page(staff.client.get("/staff"))
     listed = [c["case_no"] for c in CASES if f'href="/staff/cases/{c["case_no"]}"' in html]
     assert sorted(listed) == sorted(found)
     if len(found) > 1:
@@ -243,12 +254,23 @@ def test_a_name_lists_the_matching_cases_with_masked_phones(staff, query, found)
 
 
 def test_a_search_with_no_match_says_so(staff):
-    html = page(staff.client.get("/staff", query_string={"q": "不存在的公司"}))
+    search(staff, "不存在的公司")
+    html = page(staff.client.get("/staff"))
     assert "找到 0 件" in html and "没有找到相符的办件" in html
 
 
 def test_wildcards_in_a_query_are_taken_literally(staff):
-    assert "找到 0 件" in page(staff.client.get("/staff", query_string={"q": "%"}))
+    search(staff, "%")
+    assert "找到 0 件" in page(staff.client.get("/staff"))
+
+
+def test_coming_back_to_the_console_shows_the_list_again_without_a_second_search(staff, db_path):
+    search(staff, "有限公司")
+    staff.client.get("/staff/cases/RF-2026-0042")
+    html = page(staff.client.get("/staff"))  # the back button, or the nav link
+    assert "找到 2 件" in html and 'href="/staff/cases/RF-2026-0043"' in html
+    assert 'value="有限公司"' not in html  # the box starts empty, ready for the next call
+    assert [r["action"] for r in audit_rows(db_path)] == ["search", "view"]
 
 
 # ---- a case in full --------------------------------------------------------------------------------
@@ -280,8 +302,8 @@ def test_reveal_shows_the_full_phone_once_and_is_audited(staff, db_path):
 
 
 def test_every_search_view_and_reveal_is_audited_with_user_and_client(staff, db_path):
-    staff.client.get("/staff", query_string={"q": "置业"})
-    staff.client.get("/staff", query_string={"q": "rf-2026-0043"}, follow_redirects=True)
+    search(staff, "置业")
+    staff.client.get(search(staff, "rf-2026-0043").headers["Location"])
     staff.client.post("/staff/cases/RF-2026-0042/reveal", data={"csrf_token": staff.csrf("/staff")})
     rows = audit_rows(db_path)
     assert [(r["action"], r["case_no"], r["detail"]) for r in rows] == [
@@ -294,7 +316,7 @@ def test_every_search_view_and_reveal_is_audited_with_user_and_client(staff, db_
 
 
 def test_a_phone_number_typed_into_the_search_is_masked_in_the_audit_log(staff, db_path):
-    staff.client.get("/staff", query_string={"q": "13912345678"})
+    search(staff, "13912345678")
     assert audit_rows(db_path)[-1]["detail"] == "139****5678"
 
 

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 csrf.protect(bp)
 
+LAST_SEARCH = "staff_last_search"
+
 
 @bp.after_request
 def _no_store(response):
@@ -64,15 +66,27 @@ def logout():
     return redirect(url_for(".login"))
 
 
-@bp.get("")
+@bp.route("", methods=["GET", "POST"])
 @login_required
 def console():
-    """The search box; a case number goes straight to its case, a name lists the matching cases."""
-    query = request.args.get("q", "")
-    result = staff_cases.search(get_db(), knowledge_service.current(), query, _actor())
-    if result is not None and result.exact:
-        return redirect(url_for(".case", case_no=result.exact))
-    return render_template("staff/console.html", query=query.strip(), result=result)
+    """The search box. A search is a POST, so that names never appear in URLs, access logs or history.
+
+    A case number goes straight to its case; otherwise the list is kept in the session and shown
+    after a redirect (post/redirect/get), so the back button from a case comes back to it.
+    """
+    if request.method == "POST":
+        result = staff_cases.search(get_db(), knowledge_service.current(), request.form.get("q", ""), _actor())
+        session.pop(LAST_SEARCH, None)
+        if result is not None and result.exact:
+            return redirect(url_for(".case", case_no=result.exact))
+        if result is not None:
+            session[LAST_SEARCH] = {"query": result.query, "cases": [c.case_no for c in result.cases], "more": result.more}
+        return redirect(url_for(".console"))
+    last = session.get(LAST_SEARCH)
+    result = None
+    if last:
+        result = staff_cases.redisplay(get_db(), knowledge_service.current(), last["query"], last["cases"], last["more"])
+    return render_template("staff/console.html", result=result)
 
 
 @bp.get("/")
