@@ -47,7 +47,8 @@ def login():
     try:
         user = accounts.authenticate(get_db(), name, request.form.get("password"), client_address())
     except AssistantError as e:
-        log.info("login refused for %r from %s (%s)", name[:64], client_address(), e.status)
+        # Not the name: people type their password into the name field often enough.
+        log.info("login refused from %s (%s)", client_address(), e.status)
         return render_template("staff/login.html", next=next_url, name=name, error=e.message), e.status
     session.clear()  # nothing from before the login carries over into the logged-in session
     login_user(user)
