@@ -112,7 +112,9 @@ def search(
     return SearchResult(text, None, found, len(rows) > MAX_RESULTS)
 
 
-def redisplay(db: sqlite_utils.Database, knowledge: Knowledge, query: str, case_nos: list[str], more: bool) -> SearchResult:
+def redisplay(
+    db: sqlite_utils.Database, knowledge: Knowledge, query: str, case_nos: list[str], more: bool
+) -> SearchResult:
     """The result of an earlier, audited `search`, shown again: only the cases it found, none other.
 
     Not audited again: it searches nothing. The console keeps the last search in the session so that
@@ -120,7 +122,8 @@ def redisplay(db: sqlite_utils.Database, knowledge: Knowledge, query: str, case_
     """
     case_nos = [str(c) for c in case_nos][:MAX_RESULTS]
     marks = ", ".join("?" for _ in case_nos)
-    rows = {r["case_no"]: r for r in db.query(f"select * from cases where case_no in ({marks})", case_nos)} if case_nos else {}
+    found = db.query(f"select * from cases where case_no in ({marks})", case_nos) if case_nos else []
+    rows = {r["case_no"]: r for r in found}
     return SearchResult(query, None, [_summary(knowledge, rows[c]) for c in case_nos if c in rows], more)
 
 
