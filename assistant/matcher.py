@@ -37,6 +37,7 @@ UNIGRAM_WEIGHT = 0.25
 # A question this short (in characters) that fits two items about equally well is ambiguous even when
 # both fit well: 人防工程 could be about shelters or about reporting one.
 SHORT_QUESTION = 10
+REFERRAL_OVERRIDE = 70
 
 # Cue words of each sub-question, in the order answers are given when several are asked.
 SUBQUESTION_CUES = {
@@ -262,7 +263,7 @@ def score_items(index: Index, code: str) -> dict[str, float]:
     }
 
 
-def _referral(index: Index, canonical: str, code: str) -> Referral | None:
+def _referral(index: Index, canonical: str, code: str, strong_item: bool = False) -> Referral | None:
     """Another authority's business (referrals.yaml), unless the question is really about ours.
 
     A referral keyword counts when it is in the text as written, or sounds the same and is at least
@@ -280,7 +281,9 @@ def _referral(index: Index, canonical: str, code: str) -> Referral | None:
             best, best_len = referral, len(kcode)
     if best is None:
         return None
-    if any(anchor in flat for anchor in index.anchors) and best_len <= _longest_phrase(index, code, skip=index.anchor_codes):
+    if any(anchor in flat for anchor in index.anchors) and (
+        strong_item or best_len <= _longest_phrase(index, code, skip=index.anchor_codes)
+    ):
         return None
     return best
 
@@ -314,15 +317,15 @@ def match(
         return Decision("smalltalk", smalltalk=talk)
 
     code = index.vocab.sounds(index.vocab.words(canonical))
-    referral = _referral(index, canonical, code)
-    if referral is not None:
-        return Decision("decline", referral=referral, subquestions=asked)
-
     scores = score_items(index, code)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     candidates = tuple(Candidate(i, round(s, 1)) for i, s in ranked[:4])
     top = candidates[0] if candidates else Candidate("", 0.0)
     second = candidates[1] if len(candidates) > 1 else Candidate("", 0.0)
+
+    referral = _referral(index, canonical, code, top.score >= REFERRAL_OVERRIDE)
+    if referral is not None:
+        return Decision("decline", referral=referral, subquestions=asked)
 
     # A question that names no item (那要多久？收费吗？) is a follow-up about the conversation's last
     # item; with no conversation, it is too vague to answer: ask which item is meant.

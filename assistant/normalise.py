@@ -95,9 +95,11 @@ class Vocabulary:
         self._frozen = False
         self._tokenizer = _tokenizer()
         with _TOKENIZER_LOCK:
-            for word in set(domain_words) | set(synonyms.values()):
-                word = clean(word).replace(" ", "")
-                if len(word) >= 2 and word not in self._tokenizer.FREQ:
+            # Sorted, and FREQ.get rather than `in`: jieba stores every prefix of an added word with
+            # frequency 0, so 人防工程 would be skipped after 人防工程师 — in an order that changed
+            # with the hash seed, so two gunicorn workers could segment (and answer) differently.
+            for word in sorted({clean(w).replace(" ", "") for w in (*domain_words, *synonyms.values())}):
+                if len(word) >= 2 and not self._tokenizer.FREQ.get(word):
                     self._tokenizer.add_word(word, freq=2_000_000)
 
     @staticmethod

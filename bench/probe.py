@@ -43,7 +43,7 @@ def main():
     by_tag = defaultdict(lambda: [0, 0])
     inscope = correct = oos = declined = false_declines = 0
     misses = []
-    for n, (row, ans) in enumerate(zip(rows, answers), 1):
+    for n, (row, ans) in enumerate(zip(rows, answers, strict=True), 1):
         got, want = ans.get("item_id"), row["expected"]
         ok = got in want if isinstance(want, list) else got == want
         if want is None:
@@ -59,7 +59,9 @@ def main():
         if not ok:
             misses.append((n, row["q"], want, got, ans.get("kind"), ans.get("score")))
 
-    pct = lambda a, b: 100.0 * a / b if b else 0.0
+    def pct(a: int, b: int) -> float:
+        return 100.0 * a / b if b else 0.0
+
     print(f"set: {args.set.name}  questions: {len(rows)}")
     for tag, (ok, n) in sorted(by_tag.items()):
         print(f"  {tag:<14} {ok:>4}/{n:<4} {pct(ok, n):5.1f}%")
