@@ -78,6 +78,40 @@ def _syllable(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if _HAN.match(char) else char
 
 
+@lru_cache(maxsize=1)
+def _pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable pypinyin knows, but the interjections (m, n, ng, hm...)."""
+    from pypinyin.contrib.tone_convert import to_normal
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    found = {to_normal(p) for readings in pinyin_dict.values() for p in readings.split(",")}
+    return frozenset(x for x in found if x.isascii() and x.isalpha() and (len(x) > 1 or x in "aeo") and x[0] in "abcdefghjklmnopqrstwxyz" and x not in {"hm", "hng", "ng", "m", "n"})
+
+
+@lru_cache(maxsize=4096)
+def split_pinyin(token: str) -> tuple[str, ...] | None:
+    """`renfangchewei` → ('ren', 'fang', 'che', 'wei'); None unless the whole token is 2+ syllables.
+
+    Fewest syllables wins (xian is 先, not 西安); a syllable after the first never starts with a vowel,
+    as typed pinyin would need an apostrophe there.
+    """
+    if len(token) < 4 or not token.isascii():
+        return None
+    syllables = _pinyin_syllables()
+    best: list[tuple[str, ...] | None] = [None] * (len(token) + 1)
+    best[len(token)] = ()
+    for start in range(len(token) - 1, -1, -1):
+        for end in range(min(len(token), start + 6), start, -1):
+            rest = best[end]
+            # After the first syllable, one starting with a vowel would need an apostrophe (xi'an).
+            if rest is not None and token[start:end] in syllables and (start == 0 or token[start] not in "aeo"):
+                candidate = (token[start:end], *rest)
+                if best[start] is None or len(candidate) < len(best[start]):
+                    best[start] = candidate
+    split = best[0]
+    return split if split and len(split) >= 2 else None
+
+
 class Vocabulary:
     """The knowledge base's words: synonyms, filler, and the dictionary jieba segments with.
 
@@ -133,12 +167,23 @@ class Vocabulary:
         return out
 
     def sounds(self, words: Iterable[str]) -> str:
-        """One code character per syllable (Chinese) or word (Latin, digits)."""
+        """One code character per syllable (Chinese) or word (Latin, digits).
+
+        Pinyin typed without spaces (renfangchewei) is split into its syllables first, so it codes
+        exactly like 人防车位; a Latin word that is not all pinyin (check, rent) stays one word.
+        """
+        tokens = [token for word in words for token in _TOKEN.findall(word)]
+        # Split only when every Latin word could be pinyin: in an English sentence, "warehouse" is
+        # English, not wa-re-hou-se.
+        latin = [t for t in tokens if t.isalpha() and t.isascii()]
+        pinyin = all(t in _pinyin_syllables() or split_pinyin(t) or t in self._codes for t in latin)
         codes = []
-        for word in words:
-            for token in _TOKEN.findall(word):
-                is_han = bool(_HAN.match(token))
-                codes.append(self._code(_syllable(token) if is_han else token, learn=is_han or not self._frozen))
+        for token in tokens:
+            if _HAN.match(token):
+                codes.append(self._code(_syllable(token), learn=True))
+                continue
+            units = (pinyin and token not in self._codes and split_pinyin(token)) or (token,)
+            codes.extend(self._code(unit, learn=not self._frozen) for unit in units)
         return "".join(codes)
 
     def freeze(self) -> None:

@@ -84,3 +84,22 @@ def test_long_story_is_scored_on_its_meaningful_words(knowledge):
 )
 def test_subquestions(text, asked):
     assert subquestions(text) == asked
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("renfanggongcheng jungongyanshou", "completion-acceptance"),  # pinyin typed without spaces
+        ("fangkongjingbao shimingshijian", "siren-test"),
+    ],
+)
+def test_pinyin_typed_without_spaces_is_read_syllable_by_syllable(knowledge, question, expected):
+    assert top(knowledge, question) == expected
+
+
+def test_an_english_sentence_is_not_read_as_pinyin():
+    from assistant.normalise import split_pinyin
+
+    assert split_pinyin("renfangchewei") == ("ren", "fang", "che", "wei")
+    assert split_pinyin("check") is None and split_pinyin("xian") is None
+    assert top(load(ROOT / "knowledge"), "someone turned the bomb shelter into a warehouse, who do I report to") == "report-violation"
