@@ -92,10 +92,7 @@ def create_user(
         raise AccountError(f"用户名应为1至{MAX_NAME_CHARS}个字符，不能包含空格。")
     if role not in ROLES:
         raise AccountError("角色只能是 staff（窗口人员）或 admin（管理员）。")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"密码太短了：至少需要{MIN_PASSWORD_CHARS}个字符。")
-    if len(password) > MAX_PASSWORD_CHARS:
-        raise AccountError(f"密码太长了：最多{MAX_PASSWORD_CHARS}个字符。")
+    _check_password(password)
     if find_user(db, name) is not None:
         raise AccountError(f"用户名“{name}”已经存在，请换一个。")
     row = {
@@ -111,6 +108,37 @@ def create_user(
     except sqlite3.IntegrityError as e:  # created by someone else in the meantime
         raise AccountError(f"用户名“{name}”已经存在，请换一个。") from e
     return get_user(db, pk)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"密码太短了：至少需要{MIN_PASSWORD_CHARS}个字符。")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise AccountError(f"密码太长了：最多{MAX_PASSWORD_CHARS}个字符。")
+
+
+def _existing(db: sqlite_utils.Database, name: str) -> User:
+    user = find_user(db, name)
+    if user is None:
+        raise AccountError(f"没有名为“{normalise_name(name)}”的账号。")
+    return user
+
+
+def set_password(db: sqlite_utils.Database, name: str, password: str) -> User:
+    """Give the account `name` a new password (a forgotten one is replaced, never shown)."""
+    user = _existing(db, name)
+    _check_password(password)
+    with db.conn:
+        db["users"].update(user.id, {"password_hash": generate_password_hash(password)})
+    return get_user(db, user.id)
+
+
+def set_active(db: sqlite_utils.Database, name: str, active: bool) -> User:
+    """Stop (or restore) an account; a stopped account is logged out at its next request."""
+    user = _existing(db, name)
+    with db.conn:
+        db["users"].update(user.id, {"active": int(active)})
+    return get_user(db, user.id)
 
 
 def get_user(db: sqlite_utils.Database, user_id: object) -> User | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from . import accounts
@@ -25,7 +25,12 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def _load_user(user_id: str) -> accounts.User | None:
     user = accounts.get_user(get_db(), user_id)
-    return user if user is not None and user.is_active else None  # deactivated: logged out at once
+    if user is None or not user.is_active:
+        # Deactivated (or deleted): end the session for good, so re-enabling the account later does
+        # not bring an old session back to life.
+        session.clear()
+        return None
+    return user
 
 
 def _wants_json() -> bool:

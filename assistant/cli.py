@@ -209,7 +209,7 @@ def _left(days: int) -> str:
 
 @cli.group()
 def users():
-    """工作人员账号：新建、列出。"""
+    """工作人员账号：新建、列出、改密码、停用和恢复。"""
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -244,6 +244,48 @@ def users_add(name: str, role: str | None, password_stdin: bool):
         except AssistantError as e:
             raise click.ClickException(e.message) from e
     click.echo(f"已创建{user.role_label}账号：{user.name}")
+
+
+@users.command("passwd", with_appcontext=False)
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取新密码（供脚本使用）")
+def users_passwd(name: str, password_stdin: bool):
+    """为账号设置新密码（忘记密码时由管理员在服务器上重设）。"""
+    from .accounts import find_user, set_password
+
+    with _database() as db:
+        if find_user(db, name) is None:
+            raise click.ClickException(f"没有名为“{name.strip()}”的账号。")
+        try:
+            user = set_password(db, name, _read_password(password_stdin))
+        except AssistantError as e:
+            raise click.ClickException(e.message) from e
+    click.echo(f"已为 {user.name} 设置新密码。")
+
+
+@users.command("disable", with_appcontext=False)
+@click.argument("name")
+def users_disable(name: str):
+    """停用账号（人员调离时）：立即退出登录，不能再登录；审计记录保留。"""
+    _set_active(name, False)
+
+
+@users.command("enable", with_appcontext=False)
+@click.argument("name")
+def users_enable(name: str):
+    """恢复被停用的账号。"""
+    _set_active(name, True)
+
+
+def _set_active(name: str, active: bool) -> None:
+    from .accounts import set_active
+
+    with _database() as db:
+        try:
+            user = set_active(db, name, active)
+        except AssistantError as e:
+            raise click.ClickException(e.message) from e
+    click.echo(f"已{'恢复' if active else '停用'}账号：{user.name}")
 
 
 @users.command("list", with_appcontext=False)

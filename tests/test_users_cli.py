@@ -83,3 +83,30 @@ def test_list_shows_names_roles_and_creation_times_but_no_hashes(db_path):
 def test_an_account_made_on_the_command_line_can_log_in(db_path, auth):
     run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
     assert auth.login("wang", GOOD).headers["Location"] == "/staff"
+
+
+def test_passwd_replaces_a_forgotten_password(db_path, auth):
+    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+    result = run(db_path, ["users", "passwd", "wang", "--password-stdin"], input="another-password-2\n")
+    assert result.exit_code == 0 and "新密码" in result.output
+    assert auth.login("wang", GOOD).status_code == 401  # the old one no longer works
+    assert auth.login("wang", "another-password-2").headers["Location"] == "/staff"
+
+
+def test_passwd_for_an_unknown_name_or_a_short_password_is_refused(db_path):
+    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+    assert run(db_path, ["users", "passwd", "nobody", "--password-stdin"], input=GOOD).exit_code == 1
+    short = run(db_path, ["users", "passwd", "wang", "--password-stdin"], input="short\n")
+    assert short.exit_code == 1 and "太短" in short.output
+
+
+def test_a_disabled_account_is_logged_out_and_cannot_log_in_until_enabled(db_path, auth, client):
+    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+    auth.login("wang", GOOD)
+    assert client.get("/staff").status_code == 200
+    assert run(db_path, ["users", "disable", "wang"]).exit_code == 0
+    assert client.get("/staff").status_code == 302  # the open session ends at once
+    assert auth.login("wang", GOOD).status_code != 302
+    assert "已停用" in run(db_path, ["users", "list"]).output
+    assert run(db_path, ["users", "enable", "wang"]).exit_code == 0
+    assert auth.login("wang", GOOD).headers["Location"] == "/staff"
