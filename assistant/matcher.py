@@ -38,6 +38,8 @@ UNIGRAM_WEIGHT = 0.25
 # both fit well: 人防工程 could be about shelters or about reporting one.
 SHORT_QUESTION = 10
 REFERRAL_OVERRIDE = 70
+# Questions this long (in characters) are judged against thresholds this much lower (see `match`).
+LONG_QUESTION, LONG_DISCOUNT = 30, 0.8
 
 # Cue words of each sub-question, in the order answers are given when several are asked.
 SUBQUESTION_CUES = {
@@ -307,6 +309,11 @@ def match(
     cleaned = clean(text)
     canonical = index.vocab.canonicalise(cleaned, is_clean=True)
     asked = subquestions(canonical)
+    if len(cleaned.replace(" ", "")) >= LONG_QUESTION:
+        # A long story covers its item's words as well as a short question does, but its other
+        # details dilute the score: the same evidence reads lower, so the bars are lower too.
+        answer_threshold *= LONG_DISCOUNT
+        decline_threshold *= LONG_DISCOUNT
 
     if context_candidates and _REJECT.match(cleaned.replace(" ", "")):
         others = tuple(Candidate(i, 0.0) for i in context_candidates if i in knowledge.items)
