@@ -34,6 +34,9 @@ bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/accuracy.py
 	$(PY) bench/bench_matcher.py
+	$(PY) bench/probe.py --show 0
+	$(PY) bench/probe.py --set bench/blind.jsonl --show 0
+	$(PY) bench/bench_import.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
