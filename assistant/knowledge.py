@@ -84,6 +84,7 @@ class Item(_Model):
     category: Literal["licence", "service", "public", "info"]
     aliases: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()  # what the person wants of this item, whatever item they name (进度, 处罚)
     summary: str = Field(min_length=4)
     conditions: tuple[str, ...] = ()
     materials: tuple[Material, ...] = ()
@@ -98,7 +99,7 @@ class Item(_Model):
     questions: tuple[str, ...] = Field(min_length=5)
     sources: tuple[str, ...] = Field(min_length=1)
 
-    @field_validator("aliases", "keywords", "questions")
+    @field_validator("aliases", "keywords", "intents", "questions")
     @classmethod
     def _no_blank_entries(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         if any(not v.strip() for v in values):

@@ -38,6 +38,8 @@ UNIGRAM_WEIGHT = 0.25
 # both fit well: 人防工程 could be about shelters or about reporting one.
 SHORT_QUESTION = 10
 REFERRAL_OVERRIDE = 70
+# Points added to an item whose `intents` phrase is in the question (see knowledge/README.md).
+INTENT_BONUS = 15
 # Questions this long (in characters) are judged against thresholds this much lower (see `match`).
 LONG_QUESTION, LONG_DISCOUNT = 30, 0.8
 
@@ -111,6 +113,7 @@ class Index:
     example_items: list[str]
     phrases: list[_Phrase]
     named: dict[str, frozenset[str]]  # code of a name, short name or alias → the items it names
+    intents: list[tuple[str, str]]  # (item id, code of a phrase saying what the person wants of it)
     long_phrases: list[_Phrase]
     long_phrase_codes: list[str]
     smalltalk: list[tuple[str, Smalltalk]]  # (cleaned pattern, entry), longest pattern first
@@ -134,7 +137,7 @@ def features(code: str) -> dict[str, float]:
 def _item_texts(item: Item) -> list[tuple[str, str]]:
     texts = [("name", item.name), ("name", item.short_name)]
     texts += [("alias", a) for a in item.aliases]
-    texts += [("keyword", k) for k in item.keywords]
+    texts += [("keyword", k) for k in (*item.keywords, *item.intents)]
     texts += [("question", q) for q in item.questions]
     return texts
 
@@ -142,7 +145,9 @@ def _item_texts(item: Item) -> list[tuple[str, str]]:
 @lru_cache(maxsize=4)
 def build_index(knowledge: Knowledge) -> Index:
     """Precompute sound codes, feature weights and phrase lists for one knowledge version."""
-    domain_words = [w for item in knowledge.items.values() for w in (item.short_name, *item.aliases, *item.keywords)]
+    domain_words = [
+        w for item in knowledge.items.values() for w in (item.short_name, *item.aliases, *item.keywords, *item.intents)
+    ]
     domain_words += [k for r in knowledge.referrals for k in r.keywords]
     vocab = Vocabulary(knowledge.synonyms, knowledge.fillers, domain_words)
 
@@ -185,6 +190,9 @@ def build_index(knowledge: Knowledge) -> Index:
     ]
     anchors = tuple(a for a in (vocab.canonicalise(a).replace(" ", "") for a in knowledge.anchors) if a)
     vocab.freeze()
+    intents = sorted(
+        {(item.id, c) for item in knowledge.items.values() for text in item.intents if len(c := code_of(text)) >= 2}
+    )
     named: dict[str, set[str]] = defaultdict(set)
     for p in phrases:
         if p.weight == SOURCE_WEIGHT["name"]:
@@ -192,6 +200,7 @@ def build_index(knowledge: Knowledge) -> Index:
     return Index(
         vocab=vocab,
         named={code: frozenset(ids) for code, ids in named.items()},
+        intents=intents,
         idf=idf,
         postings=postings,
         example_codes=example_codes,
@@ -325,6 +334,10 @@ def match(
 
     code = index.vocab.sounds(index.vocab.words(canonical))
     scores = score_items(index, code)
+    for item_id in {item_id for item_id, icode in index.intents if icode in code}:
+        # 到哪一步了 / 会怎么处罚 say what the person wants, whatever item they name: the purpose
+        # outweighs the topic (上周交的验收申请到哪一步了 is a progress question).
+        scores[item_id] = min(100.0, scores[item_id] + INTENT_BONUS)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     candidates = tuple(Candidate(i, round(s, 1)) for i, s in ranked[:4])
     top = candidates[0] if candidates else Candidate("", 0.0)

@@ -103,3 +103,15 @@ def test_an_english_sentence_is_not_read_as_pinyin():
     assert split_pinyin("renfangchewei") == ("ren", "fang", "che", "wei")
     assert split_pinyin("check") is None and split_pinyin("xian") is None
     assert top(load(ROOT / "knowledge"), "someone turned the bomb shelter into a warehouse, who do I report to") == "report-violation"
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("上周提交的人防验收申请 现在到哪一步了", "progress-lookup"),  # the purpose, not the licence named
+        ("结建审批的材料需要补正，最晚什么时候交", "supplement-materials"),
+        ("人防工程没验收就出租了会怎么处罚", "penalties"),
+    ],
+)
+def test_what_the_person_wants_outweighs_the_item_they_name(knowledge, question, expected):
+    assert top(knowledge, question) == expected
