@@ -9,29 +9,13 @@ accessibility problems (axe-core).
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from live_server import BROWSER, chromium, horizontal_overflow, serious_violations, start_site
+from playwright.sync_api import expect
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="no chromium binary (apt-get install chromium; `make test` does it)"
-    ),
-]
+pytestmark = BROWSER
 
 TEST_CASE = {
     "case_no": "RF-TEST-0001",
@@ -46,95 +30,17 @@ TEST_CASE = {
 
 IS_ERROR = re.compile(r"\bmsg--error\b")
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def find_free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_server(url: str, process: subprocess.Popen, stderr_path: Path, timeout: float = 30) -> None:
-    """Poll `url` until it answers 200; fail with gunicorn's stderr if it never does."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-                last = response.status
-        except OSError as e:  # refused while starting, or an HTTP error status
-            last = e
-        time.sleep(0.2)
-    process.kill()
-    process.wait()
-    stderr = stderr_path.read_text(errors="replace")[-4000:]
-    pytest.fail(f"gunicorn did not answer {url} with 200 ({last!r}); stderr:\n{stderr}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A gunicorn with two workers on a private knowledge copy and database holding RF-TEST-0001."""
-    tmp = tmp_path_factory.mktemp("browser")
-    knowledge = tmp / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge)
-    env = {
-        **os.environ,
-        "ASSISTANT_DB": str(tmp / "instance" / "assistant.db"),
-        "ASSISTANT_KNOWLEDGE": str(knowledge),
-        "ASSISTANT_DEMO_DATA": "0",
-        "ASSISTANT_SECRET_KEY": "test",
-    }
-    cases = tmp / "cases.jsonl"
-    cases.write_text(json.dumps(TEST_CASE, ensure_ascii=False) + "\n", encoding="utf-8")
-    imported = subprocess.run(
-        [str(BIN / "assistant"), "cases", "import", str(cases)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert imported.returncode == 0, f"cases import failed:\n{imported.stdout}\n{imported.stderr}"
-
-    port = find_free_port()
-    stdout_path, stderr_path = tmp / "gunicorn.out", tmp / "gunicorn.err"
-    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    wait_for_server(f"{base}/healthz", process, stderr_path)
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with start_site(tmp_path_factory.mktemp("browser"), [TEST_CASE]) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as b:
+        yield b
 
 
 class ChatPage:
@@ -199,17 +105,6 @@ def chat(browser, server):
     yield chat_page
     context.close()
     assert not chat_page.errors, f"uncaught JavaScript errors on the page: {chat_page.errors}"
-
-
-def serious_violations(page) -> list[dict]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
 
 
 # ---- asking ---------------------------------------------------------------------------------------
@@ -425,9 +320,7 @@ def test_a_360px_phone_screen_has_no_horizontal_scroll(chat):
     chat.open()
     chat.ask("结建审批需要哪些材料")
     chat.page.get_by_role("button", name="查询办件进度").click()
-    overflow = chat.page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = horizontal_overflow(chat.page)
     assert overflow <= 0, f"page is {overflow}px wider than a 360px screen"
 
 

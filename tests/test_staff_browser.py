@@ -1,34 +1,18 @@
 """The staff console in a real Chromium against a real gunicorn: log in, look a case up, stay accessible.
 
 The account is made with `assistant users add` and the case with `assistant cases import`, as the
-office does it. The fixture helpers are copied from test_browser.py (small, and private to it).
+office does it. The server and browser come from live_server.py, shared with test_browser.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from live_server import BROWSER, chromium, horizontal_overflow, serious_violations, start_site
+from playwright.sync_api import expect
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="no chromium binary (apt-get install chromium; `make test` does it)"
-    ),
-]
+pytestmark = BROWSER
 
 PASSWORD = "window-clerk-2026"
 CASE = {
@@ -43,109 +27,17 @@ CASE = {
     "supplement_due": "2026-12-10",
 }
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def find_free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_server(url: str, process: subprocess.Popen, stderr_path: Path, timeout: float = 30) -> None:
-    """Poll `url` until it answers 200; fail with gunicorn's stderr if it never does."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-                last = response.status
-        except OSError as e:  # refused while starting, or an HTTP error status
-            last = e
-        time.sleep(0.2)
-    process.kill()
-    process.wait()
-    stderr = stderr_path.read_text(errors="replace")[-4000:]
-    pytest.fail(f"gunicorn did not answer {url} with 200 ({last!r}); stderr:\n{stderr}")
-
-
-def assistant(args: list[str], env: dict, input: str | None = None) -> None:
-    done = subprocess.run([str(BIN / "assistant"), *args], cwd=ROOT, env=env, input=input, capture_output=True, text=True)
-    assert done.returncode == 0, f"assistant {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A gunicorn with two workers, one staff account and one imported case."""
-    tmp = tmp_path_factory.mktemp("staff-browser")
-    knowledge = tmp / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge)
-    env = {
-        **os.environ,
-        "ASSISTANT_DB": str(tmp / "instance" / "assistant.db"),
-        "ASSISTANT_KNOWLEDGE": str(knowledge),
-        "ASSISTANT_DEMO_DATA": "0",
-        "ASSISTANT_SECRET_KEY": "test",
-    }
-    cases = tmp / "cases.jsonl"
-    cases.write_text(json.dumps(CASE, ensure_ascii=False) + "\n", encoding="utf-8")
-    assistant(["cases", "import", str(cases)], env)
-    assistant(["users", "add", "wang", "--role", "staff", "--password-stdin"], env, input=PASSWORD + "\n")
-
-    port = find_free_port()
-    stdout_path, stderr_path = tmp / "gunicorn.out", tmp / "gunicorn.err"
-    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    wait_for_server(f"{base}/healthz", process, stderr_path)
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with start_site(tmp_path_factory.mktemp("staff-browser"), [CASE], {"wang": ("staff", PASSWORD)}) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def serious_violations(page) -> list[dict]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-
-
-def horizontal_overflow(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    with chromium() as b:
+        yield b
 
 
 def test_a_clerk_logs_in_on_a_phone_finds_a_case_by_number_and_reveals_the_phone(browser, server):
