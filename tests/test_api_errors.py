@@ -82,3 +82,10 @@ def test_pages_and_answers_carry_the_safety_headers(client):
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     answer = client.post("/api/chat", json={"message": "结建审批要多久"})
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("url", ["/api/chat", "/api/cases/lookup", "/api/prereview"])
+def test_a_lone_surrogate_escaped_in_json_is_refused_not_a_500(client, url):
+    body = b'{"message": "\\ud800", "case_no": "\\ud800", "phone_last4": "1234", "item_id": "\\udfff", "have": []}'
+    response = client.post(url, data=body, content_type="application/json")
+    assert response.status_code == 400 and "无法识别的字符" in response.get_json()["error"]

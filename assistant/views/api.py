@@ -17,7 +17,19 @@ def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("请求内容应当是 JSON 对象，例如 {\"message\": \"结建审批要多久？\"}。")
+    if _has_lone_surrogate(data):  # JSON may escape them (\ud800); no database can store them
+        raise BadRequest("内容里有无法识别的字符，请重新输入。")
     return data
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def client_address() -> str:
