@@ -320,16 +320,7 @@ function checklist({ item_id: itemId, name, materials }) {
     }
     const have = [...list.querySelectorAll("input:checked")].map((box) => Number(box.value));
     addUserMessage(TEXT.prereviewAsk(have.length));
-    withBusy(async () => {
-      const result = await api("POST", "/api/prereview", { item_id: itemId, have });
-      if (!result.ok) {
-        addErrorMessage(result.message);
-        return;
-      }
-      const body = addMessage("assistant");
-      body.classList.add("msg__body--prereview");
-      body.append(renderMarkup(result.data.reply));
-    });
+    postAndShow("/api/prereview", { item_id: itemId, have }, "msg__body--prereview");
   });
   fieldset.append(list, check);
   return fieldset;
@@ -372,14 +363,19 @@ function lookUpCase(event) {
   // The digits never appear in the log, and leave the form as soon as they are sent.
   addUserMessage(TEXT.caseAsk(no));
   casePhone.value = "";
+  postAndShow("/api/cases/lookup", { case_no: no, phone_last4: digits }, "msg__body--case");
+}
+
+/** POST `payload` to `path` and show the server's `reply` mark-up (or its error) as the assistant's message. */
+function postAndShow(path, payload, modifier) {
   withBusy(async () => {
-    const result = await api("POST", "/api/cases/lookup", { case_no: no, phone_last4: digits });
+    const result = await api("POST", path, payload);
     if (!result.ok) {
       addErrorMessage(result.message);
       return;
     }
     const body = addMessage("assistant");
-    body.classList.add("msg__body--case");
+    body.classList.add(modifier);
     body.append(renderMarkup(result.data.reply));
   });
 }

@@ -36,6 +36,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+# The one case both browser test modules import: waiting for a material, phone ending 5678.
+TEST_CASE = {
+    "case_no": "RF-TEST-0001",
+    "item_id": "shelter-build-approval",
+    "applicant": "测试建设有限公司",
+    "contact_phone": "13912345678",
+    "submitted_at": "2026-11-02",
+    "status": "needs_supplement",
+    "project_name": "赵巷测试住宅项目",
+    "missing_materials": ["人防工程施工图设计文件"],
+    "supplement_due": "2026-12-10",
+}
+
 # Put `pytestmark = BROWSER` in a browser test module.
 BROWSER = [
     pytest.mark.browser,

@@ -12,21 +12,11 @@ import json
 import re
 
 import pytest
-from live_server import BROWSER, chromium, horizontal_overflow, serious_violations, start_site
+from live_server import BROWSER, TEST_CASE, chromium, horizontal_overflow, serious_violations, start_site
 from playwright.sync_api import expect
 
 pytestmark = BROWSER
 
-TEST_CASE = {
-    "case_no": "RF-TEST-0001",
-    "item_id": "shelter-build-approval",
-    "applicant": "测试建设有限公司",
-    "contact_phone": "13912345678",
-    "submitted_at": "2026-11-02",
-    "status": "needs_supplement",
-    "missing_materials": ["人防工程施工图设计文件"],
-    "supplement_due": "2026-12-10",
-}
 
 IS_ERROR = re.compile(r"\bmsg--error\b")
 

@@ -9,28 +9,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from live_server import BROWSER, chromium, horizontal_overflow, serious_violations, start_site
+from live_server import BROWSER, TEST_CASE, chromium, horizontal_overflow, serious_violations, start_site
 from playwright.sync_api import expect
 
 pytestmark = BROWSER
 
 PASSWORD = "window-clerk-2026"
-CASE = {
-    "case_no": "RF-TEST-0001",
-    "item_id": "shelter-build-approval",
-    "applicant": "测试建设有限公司",
-    "contact_phone": "13912345678",
-    "submitted_at": "2026-11-02",
-    "status": "needs_supplement",
-    "project_name": "赵巷测试住宅项目",
-    "missing_materials": ["人防工程施工图设计文件"],
-    "supplement_due": "2026-12-10",
-}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A gunicorn with two workers, one staff account and one imported case."""
-    with start_site(tmp_path_factory.mktemp("staff-browser"), [CASE], {"wang": ("staff", PASSWORD)}) as base:
+    with start_site(tmp_path_factory.mktemp("staff-browser"), [TEST_CASE], {"wang": ("staff", PASSWORD)}) as base:
         yield base
 
 
