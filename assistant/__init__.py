@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .settings import ROOT, from_environment
+from .settings import ROOT, configured_today, from_environment
 
 
 def _secret_key(instance: Path) -> str:
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(from_environment())
     app.config.update(config or {})
+    configured_today(app.config)  # a malformed TODAY stops the start with a clear message
     db_path = Path(app.config["DB"])
     if not db_path.is_absolute():
         app.config["DB"] = str(ROOT / db_path)

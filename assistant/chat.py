@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlite_utils
 
@@ -44,8 +44,19 @@ def check_message(message: object, max_chars: int) -> str:
     return message
 
 
-def answer(knowledge: Knowledge, message: str, thresholds: Thresholds, context: conversation.Context | None = None):
-    """The reply to one message without touching any database (the `ask` command and the matcher)."""
+def answer(
+    knowledge: Knowledge,
+    message: str,
+    thresholds: Thresholds,
+    context: conversation.Context | None = None,
+    today: date | None = None,
+):
+    """The reply to one message without touching any database (the `ask` command and the matcher).
+
+    The context keeps the item answered and its alternatives: a follow-up (那要多久？) keeps the
+    alternatives of the item it follows, so 不是这个 after it still offers them; after 不是这个 they
+    are used up, and a second rejection says how to reach a person.
+    """
     context = context or conversation.Context(conversation.new_id())
     decision = match(
         knowledge,
@@ -56,11 +67,15 @@ def answer(knowledge: Knowledge, message: str, thresholds: Thresholds, context: 
         context_item=context.item_id,
         context_candidates=context.candidates,
     )
-    reply = compose(knowledge, decision)
-    if decision.kind == "answer":
+    reply = compose(knowledge, decision, today)
+    if decision.kind == "answer" and decision.followup:
+        context = replace(context, item_id=decision.item_id)
+    elif decision.kind == "answer":
         others = tuple(c.item_id for c in decision.candidates if c.item_id != decision.item_id)[:3]
         context = replace(context, item_id=decision.item_id, candidates=others)
-    elif decision.kind == "clarify" and not decision.rejected:
+    elif decision.kind == "clarify" and decision.rejected:
+        context = replace(context, candidates=())
+    elif decision.kind == "clarify":
         context = replace(context, candidates=tuple(c.item_id for c in decision.candidates))
     return reply, context
 
@@ -73,6 +88,7 @@ def turn(
     thresholds: Thresholds,
     client: str = "cli",
     limits: cases.LookupLimits = cases.DEFAULT_LIMITS,
+    today: date | None = None,
 ) -> tuple[Reply, str]:
     """Handle one chat message end to end; returns the reply and the conversation id to send back."""
     text = check_message(message, thresholds.max_chars)
@@ -84,7 +100,7 @@ def turn(
     log_id = _log_question(db, context.id, _mask_case_message(text) if about_case else text)
 
     reply, context = _case_turn(db, knowledge, text, context, client, limits) or answer(
-        knowledge, text, thresholds, context
+        knowledge, text, thresholds, context, today
     )
     conversation.save(db, context)
     db["questions"].update(log_id, {"kind": reply.kind, "item_id": reply.item_id, "score": reply.score})

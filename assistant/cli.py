@@ -19,7 +19,7 @@ from .chat import Thresholds, answer, check_message
 from .errors import AssistantError, KnowledgeError
 from .knowledge import Knowledge
 from .knowledge import load as load_knowledge
-from .settings import from_environment
+from .settings import configured_today, from_environment
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
@@ -57,11 +57,15 @@ def ask(question: str | None, jsonl: bool):
     """回答一个问题，输出网页用户会看到的回复。"""
     settings = _settings()
     knowledge, thresholds = _knowledge(), _thresholds(settings)
+    try:
+        today = configured_today(settings)
+    except ValueError as e:
+        raise click.ClickException(f"环境变量格式不正确：ASSISTANT_{e}") from e
     if not jsonl:
         if question is None:
             raise click.UsageError("请给出问题，例如：assistant ask \"结建审批要多久？\"")
         try:
-            reply, _ = answer(knowledge, check_message(question, thresholds.max_chars), thresholds)
+            reply, _ = answer(knowledge, check_message(question, thresholds.max_chars), thresholds, today=today)
         except AssistantError as e:
             raise click.ClickException(e.message) from e
         click.echo(reply.text)
@@ -71,11 +75,11 @@ def ask(question: str | None, jsonl: bool):
     for line in sys.stdin:
         text = line.rstrip("\n")
         try:
-            reply, _ = answer(knowledge, check_message(text, thresholds.max_chars), thresholds)
-            out = {"question": text, "item_id": reply.item_id, "score": reply.as_json()["score"],
-                   "kind": reply.kind, "reply": reply.text}
+            reply, _ = answer(knowledge, check_message(text, thresholds.max_chars), thresholds, today=today)
+            out = {"question": text, "item_id": reply.item_id, "entry_id": reply.entry_id,
+                   "score": reply.as_json()["score"], "kind": reply.kind, "reply": reply.text}
         except AssistantError as e:
-            out = {"question": text, "item_id": None, "score": 0, "kind": "decline", "reply": e.message}
+            out = {"question": text, "item_id": None, "entry_id": None, "score": 0, "kind": "decline", "reply": e.message}
         click.echo(json.dumps(out, ensure_ascii=False))
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .computed import unknown_placeholders
 from .errors import KnowledgeError
 from .workdays import WorkCalendar
 from .yamlfile import Problem, line_for, read_yaml, validate
@@ -36,6 +37,8 @@ REQUIRED_IDS = (
 ).split()
 
 SUBQUESTIONS = ("conditions", "materials", "time", "fee", "where", "process", "basis", "contact")
+# The parts of an item's 办事指南, in the order the reply folds them; titles come from messages.yaml.
+SECTIONS = ("summary", *SUBQUESTIONS)
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
@@ -77,6 +80,25 @@ class Apply(_Model):
     window: str | None = None
 
 
+class Entry(_Model):
+    """One specific thing people ask about an item (a refund, the fine for not filing, whether a
+    charger may go on a 人防车位), with the short direct answer a clerk would give and its source."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    question: str = Field(min_length=4)  # how the office would title it; shown as a related question
+    variants: tuple[str, ...] = ()  # other ways people ask it, colloquial ones first
+    keywords: tuple[str, ...] = ()  # words that point to this entry rather than the item's others
+    answer: str = Field(min_length=4)
+    sources: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("variants", "keywords")
+    @classmethod
+    def _no_blank_entries(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not v.strip() for v in values):
+            raise ValueError("列表里有空白条目")
+        return values
+
+
 class Item(_Model):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=2)
@@ -94,6 +116,8 @@ class Item(_Model):
     fee: Fee | None = None
     apply: Apply | None = None
     answers: dict[Literal[SUBQUESTIONS], str] = {}  # type: ignore[valid-type]
+    entries: tuple[Entry, ...] = ()  # question-level answers, tried before the 办事指南 fields
+    titles: dict[Literal[SECTIONS], str] = {}  # type: ignore[valid-type]  # section titles that fit this item better
     related: tuple[str, ...] = ()
     actions: tuple[Literal["prereview", "case_lookup"], ...] = ()  # tools the chat page offers with the answer
     questions: tuple[str, ...] = Field(min_length=5)
@@ -105,6 +129,20 @@ class Item(_Model):
         if any(not v.strip() for v in values):
             raise ValueError("列表里有空白条目")
         return values
+
+    def has_section(self, key: str) -> bool:
+        """Whether the item has something to say under `key` (one of `SECTIONS`)."""
+        if key in ("summary", "contact") or key in self.answers:
+            return True  # contact falls back to the office's channels
+        fields = {
+            "conditions": self.conditions, "materials": self.materials, "process": self.process,
+            "basis": self.legal_basis, "time": self.time_limit, "fee": self.fee,
+            "where": self.apply and (self.apply.online or self.apply.window),
+        }
+        return bool(fields.get(key))
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
 
 
 class Referral(_Model):
@@ -151,7 +189,9 @@ class Messages(_Model):
     rejected: str
     rejected_none: str
     followup: str
-    answer_more: str
+    answer_more: str  # {name}: the item's short name; {sections}: titles of the folded sections
+    none_of_these: str  # the button under "是不是下面这些？" that says none of them is meant
+    sections: dict[Literal[SECTIONS], str]  # type: ignore[valid-type]  # standard section titles
     empty: str
     case_ask_digits: str
     case_ask_number: str
@@ -159,6 +199,15 @@ class Messages(_Model):
     case_bad_number: str
     case_bad_digits: str
     case_locked: str
+
+
+    @field_validator("sections")
+    @classmethod
+    def _every_section_titled(cls, titles: dict) -> dict:
+        missing = [key for key in SECTIONS if key not in titles]
+        if missing:
+            raise ValueError(f"缺少这些栏目的标题：{'、'.join(missing)}")
+        return titles
 
 
 class HolidayYear(_Model):
@@ -229,6 +278,7 @@ def load(folder: str | Path) -> Knowledge:
 
     for item_id, item in items.items():
         path, lines = item_lines[item_id]
+        _check_texts(item, path, lines, problems)
         for i, other in enumerate(item.related):
             if other not in items and other not in REQUIRED_IDS:
                 problems.append(Problem(path, line_for(lines, ("related", i)), f"related 里的“{other}”不是已有事项的 id"))
@@ -256,6 +306,47 @@ def load(folder: str | Path) -> Knowledge:
         messages=messages,
         holidays=holidays.years if holidays else {},
     )
+
+
+# A line of a reply ends a sentence, a clause before a list (：) or a list item. A line ending in
+# “，” or mid-sentence is a sentence cut in two, which the page would show as two paragraphs.
+_OPEN_ENDING = "，、,"
+_CLOSED_ENDING = "。！？：；…”’）)】」.!?:;"
+
+
+def _texts(item: Item):
+    """(key path, text) of every reply text of an item."""
+    yield ("summary",), item.summary
+    for key, text in item.answers.items():
+        yield ("answers", key), text
+    for i, entry in enumerate(item.entries):
+        yield ("entries", i, "answer"), entry.answer
+
+
+def _check_texts(item: Item, path: str, lines: dict, problems: list[Problem]) -> None:
+    """Entry ids unique, placeholders known, no sentence cut across two lines."""
+    seen: set[str] = set()
+    for i, entry in enumerate(item.entries):
+        if entry.id in seen:
+            problems.append(Problem(path, line_for(lines, ("entries", i, "id")), f"entries 里的 id “{entry.id}”重复"))
+        if entry.id in SECTIONS:
+            problems.append(Problem(path, line_for(lines, ("entries", i, "id")), f"entries 的 id 不能用“{entry.id}”，它是办事指南栏目的名字"))
+        seen.add(entry.id)
+    for loc, text in _texts(item):
+        field = ".".join(map(str, loc))
+        for name in unknown_placeholders(text):
+            problems.append(Problem(path, line_for(lines, loc), f"{field}：不认识的占位符 {{{name}}}（可用的见 knowledge/README.md）"))
+        rows = text.split("\n")
+        for n, (row, following) in enumerate(zip(rows, rows[1:], strict=False)):
+            row, following = row.strip(), following.strip()
+            if not row or not following:
+                continue
+            is_item = row.startswith("- ")
+            if row[-1] in _OPEN_ENDING or (not is_item and row[-1] not in _CLOSED_ENDING):
+                problems.append(Problem(
+                    path, line_for(lines, loc) + 1 + n,
+                    f"{field}：这一行在句子中间换行了（“{row[-8:]}”），页面上会分成两段；请把下一行接到这一行后面",
+                ))
 
 
 def _load_one(path: Path, model, rel, problems):

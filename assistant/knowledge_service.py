@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, current_app
 
 from .chat import Thresholds
 from .knowledge import Knowledge, KnowledgeStore
 from .matcher import build_index
+from .settings import configured_today
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +30,11 @@ def store() -> KnowledgeStore:
 def current() -> Knowledge:
     """The knowledge to answer this request with (reloaded if a file changed)."""
     return store().get()
+
+
+def today() -> date | None:
+    """The configured `TODAY` (demonstrations and tests), else None: Shanghai's real today."""
+    return configured_today(current_app.config)
 
 
 def thresholds() -> Thresholds:

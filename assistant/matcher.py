@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -38,8 +38,13 @@ UNIGRAM_WEIGHT = 0.25
 # both fit well: 人防工程 could be about shelters or about reporting one.
 SHORT_QUESTION = 10
 REFERRAL_OVERRIDE = 70
+# When unsure, the choices offered come from this many best-scoring items.
+CHOICE_POOL = 8
 # Points added to an item whose `intents` phrase is in the question (see knowledge/README.md).
 INTENT_BONUS = 15
+# An entry answers when it fits the question better than the item's summary and its 办事指南
+# sections do, and scores at least this (0–100) among the item's parts.
+ENTRY_THRESHOLD = 30
 # Questions this long (in characters) are judged against thresholds this much lower (see `match`).
 LONG_QUESTION, LONG_DISCOUNT = 30, 0.8
 
@@ -70,6 +75,7 @@ def _keep_channel(cue: re.Match) -> str:
 
 # "Not this one" / "another one": show the runner-up choices of the previous answer.
 _REJECT = re.compile(r"^(不是这个|不是|不对|换一个|换个|别的|其他的?|都不是|答非所问|不是我要的|不是我问的)")
+_NONE_OF_THESE = re.compile(r"^(都不是|都不对|全都不是|没有我要的)")
 _PARTICLES = re.compile(r"[呀啊吗呢吧哦嗯了的么嘛啦哈\s]")
 
 
@@ -93,13 +99,32 @@ class Decision:
     followup: bool = False  # answered from the conversation's item, the question named none
     rejected: bool = False  # the user said "不是这个": candidates are the runners-up
     vague: bool = False  # a sub-question (要多久？) with no item and no conversation to take one from
+    entry: str | None = None  # the item's entry that answers the question, when one does
 
 
 @dataclass
 class _Phrase:
-    item_id: str
+    doc: str
     code: str
     weight: float
+
+
+@dataclass
+class Documents:
+    """The scoring data of a set of documents (the items; or one item's entries and sections).
+
+    A document is a list of `(source, text)`; its words are scored by `score_documents`.
+    """
+
+    idf: dict[str, float]
+    postings: dict[str, list[tuple[str, float]]]  # feature → [(document id, weight)]
+    example_codes: list[str]
+    example_docs: list[str]
+    phrases: list[_Phrase]
+    long_phrases: list[_Phrase]
+    long_phrase_codes: list[str]
+    max_idf: float
+    ids: list[str]
 
 
 @dataclass
@@ -107,21 +132,14 @@ class Index:
     """Everything precomputed from one knowledge version; built once, shared by every request."""
 
     vocab: Vocabulary
-    idf: dict[str, float]
-    postings: dict[str, list[tuple[str, float]]]  # feature → [(item id, weight)]
-    example_codes: list[str]
-    example_items: list[str]
-    phrases: list[_Phrase]
+    items: Documents
+    parts: dict[str, Documents]  # item id → its entries and 办事指南 sections, as documents
     named: dict[str, frozenset[str]]  # code of a name, short name or alias → the items it names
     intents: list[tuple[str, str]]  # (item id, code of a phrase saying what the person wants of it)
-    long_phrases: list[_Phrase]
-    long_phrase_codes: list[str]
     smalltalk: list[tuple[str, Smalltalk]]  # (cleaned pattern, entry), longest pattern first
     referral_codes: list[tuple[str, str, Referral]]  # (canonical keyword, its sound code, referral)
     anchors: tuple[str, ...]
     anchor_codes: frozenset[str]
-    max_idf: float
-    items: list[str] = field(default_factory=list)
 
 
 def features(code: str) -> dict[str, float]:
@@ -139,14 +157,80 @@ def _item_texts(item: Item) -> list[tuple[str, str]]:
     texts += [("alias", a) for a in item.aliases]
     texts += [("keyword", k) for k in (*item.keywords, *item.intents)]
     texts += [("question", q) for q in item.questions]
+    for entry in item.entries:
+        texts += [("question", q) for q in (entry.question, *entry.variants)]
+        texts += [("keyword", k) for k in entry.keywords]
     return texts
+
+
+# The documents an item's question is matched against once the item is chosen: the summary (the
+# item's names), each 办事指南 section the item has (its cue words) and each entry.
+SUMMARY = "summary"
+
+
+def _part_texts(item: Item) -> dict[str, list[tuple[str, str]]]:
+    docs = {SUMMARY: [("name", item.name), ("name", item.short_name), *(("alias", a) for a in item.aliases)]}
+    for key, words in _CUES.items():
+        if item.has_section(key):
+            docs[key] = [("keyword", w) for w in words]
+    for entry in item.entries:
+        docs[entry.id] = [("question", q) for q in (entry.question, *entry.variants)]
+        docs[entry.id] += [("keyword", k) for k in entry.keywords]
+    return docs
+
+
+def _documents(code_of, docs: dict[str, list[tuple[str, str]]]) -> Documents:
+    """Sound codes, feature weights (IDF across `docs`) and phrase lists of a set of documents."""
+    doc_features: dict[str, dict[str, float]] = {}
+    example_codes, example_docs, phrases = [], [], []
+    for doc_id, texts in docs.items():
+        weights: dict[str, float] = {}
+        for source, text in texts:
+            code = code_of(text)
+            for feat in features(code):
+                weights[feat] = max(weights.get(feat, 0.0), SOURCE_WEIGHT[source])
+            if source == "question":
+                example_codes.append(code)
+                example_docs.append(doc_id)
+            elif len(code) >= 2:
+                phrases.append(_Phrase(doc_id, code, SOURCE_WEIGHT[source]))
+        doc_features[doc_id] = weights
+
+    strongest: dict[tuple[str, str], _Phrase] = {}
+    for p in phrases:  # the same words may be a name and an alias: keep one, the heaviest
+        if (p.doc, p.code) not in strongest or strongest[(p.doc, p.code)].weight < p.weight:
+            strongest[(p.doc, p.code)] = p
+    phrases = list(strongest.values())
+
+    df: dict[str, int] = defaultdict(int)
+    for weights in doc_features.values():
+        for feat in weights:
+            df[feat] += 1
+    n = len(doc_features)
+    postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for doc_id, weights in doc_features.items():
+        for feat, weight in weights.items():
+            postings[feat].append((doc_id, weight))
+    return Documents(
+        idf={feat: math.log(1 + n / count) for feat, count in df.items()},
+        postings=postings,
+        example_codes=example_codes,
+        example_docs=example_docs,
+        phrases=phrases,
+        long_phrases=[p for p in phrases if len(p.code) >= 5],
+        long_phrase_codes=[p.code for p in phrases if len(p.code) >= 5],
+        max_idf=math.log(1 + n),
+        ids=list(docs),
+    )
 
 
 @lru_cache(maxsize=4)
 def build_index(knowledge: Knowledge) -> Index:
     """Precompute sound codes, feature weights and phrase lists for one knowledge version."""
     domain_words = [
-        w for item in knowledge.items.values() for w in (item.short_name, *item.aliases, *item.keywords, *item.intents)
+        w
+        for item in knowledge.items.values()
+        for w in (item.short_name, *item.aliases, *item.keywords, *item.intents, *(k for e in item.entries for k in e.keywords))
     ]
     domain_words += [k for r in knowledge.referrals for k in r.keywords]
     vocab = Vocabulary(knowledge.synonyms, knowledge.fillers, domain_words)
@@ -154,60 +238,27 @@ def build_index(knowledge: Knowledge) -> Index:
     def code_of(text: str) -> str:
         return vocab.sounds(vocab.words(vocab.canonicalise(text)))
 
-    item_features: dict[str, dict[str, float]] = {}
-    example_codes, example_items, phrases = [], [], []
-    for item in knowledge.items.values():
-        weights: dict[str, float] = {}
-        for source, text in _item_texts(item):
-            code = code_of(text)
-            for feat in features(code):
-                weights[feat] = max(weights.get(feat, 0.0), SOURCE_WEIGHT[source])
-            if source == "question":
-                example_codes.append(code)
-                example_items.append(item.id)
-            elif len(code) >= 2:
-                phrases.append(_Phrase(item.id, code, SOURCE_WEIGHT[source]))
-        item_features[item.id] = weights
-
-    strongest: dict[tuple[str, str], _Phrase] = {}
-    for p in phrases:  # the same words may be a name and an alias: keep one, the heaviest
-        if (p.item_id, p.code) not in strongest or strongest[(p.item_id, p.code)].weight < p.weight:
-            strongest[(p.item_id, p.code)] = p
-    phrases = list(strongest.values())
-
-    df: dict[str, int] = defaultdict(int)
-    for weights in item_features.values():
-        for feat in weights:
-            df[feat] += 1
-    n = len(item_features)
-    idf = {feat: math.log(1 + n / count) for feat, count in df.items()}
-    postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for item_id, weights in item_features.items():
-        for feat, weight in weights.items():
-            postings[feat].append((item_id, weight))
+    items = _documents(code_of, {item.id: _item_texts(item) for item in knowledge.items.values()})
+    parts = {item.id: _documents(code_of, _part_texts(item)) for item in knowledge.items.values()}
     referral_codes = [
         (flat, code_of(k), r) for r in knowledge.referrals for k in r.keywords if (flat := vocab.canonicalise(k).replace(" ", ""))
     ]
     anchors = tuple(a for a in (vocab.canonicalise(a).replace(" ", "") for a in knowledge.anchors) if a)
-    vocab.freeze()
     intents = sorted(
         {(item.id, c) for item in knowledge.items.values() for text in item.intents if len(c := code_of(text)) >= 2}
     )
+    anchor_codes = frozenset(code_of(a) for a in anchors)
+    vocab.freeze()
     named: dict[str, set[str]] = defaultdict(set)
-    for p in phrases:
+    for p in items.phrases:
         if p.weight == SOURCE_WEIGHT["name"]:
-            named[p.code].add(p.item_id)
+            named[p.code].add(p.doc)
     return Index(
         vocab=vocab,
+        items=items,
+        parts=parts,
         named={code: frozenset(ids) for code, ids in named.items()},
         intents=intents,
-        idf=idf,
-        postings=postings,
-        example_codes=example_codes,
-        example_items=example_items,
-        phrases=phrases,
-        long_phrases=[p for p in phrases if len(p.code) >= 5],
-        long_phrase_codes=[p.code for p in phrases if len(p.code) >= 5],
         smalltalk=sorted(
             ((c, entry) for entry in knowledge.smalltalk for pat in entry.patterns if (c := clean(pat).replace(" ", ""))),
             key=lambda pe: len(pe[0]),
@@ -215,9 +266,7 @@ def build_index(knowledge: Knowledge) -> Index:
         ),
         referral_codes=[(k, c, r) for k, c, r in referral_codes if len(c) >= 2],
         anchors=anchors,
-        anchor_codes=frozenset(code_of(a) for a in anchors),
-        max_idf=math.log(1 + n),
-        items=list(knowledge.items),
+        anchor_codes=anchor_codes,
     )
 
 
@@ -231,47 +280,61 @@ def _smalltalk(index: Index, cleaned: str) -> Smalltalk | None:
     """Small talk when, once its phrases and particles are gone, almost nothing is left."""
     best, rest = None, _PARTICLES.sub("", cleaned).replace(" ", "")
     for pattern, entry in index.smalltalk:
-        if pattern in rest:
+        # A one-character pattern (好, 行) is small talk only on its own: 好差评 is a question.
+        if pattern in rest if len(pattern) > 1 else pattern == rest:
             rest = rest.replace(pattern, "")
             best = best or entry
     return best if best is not None and len(rest) <= 2 else None
 
 
-def score_items(index: Index, code: str) -> dict[str, float]:
-    """Score (0–100) of every item for one question's sound code."""
+def score_documents(docs: Documents, code: str) -> dict[str, float]:
+    """Score (0–100) of every document for one question's sound code."""
     if not code:
         return {}
     got: dict[str, float] = defaultdict(float)
     total = 0.0
     for feat, weight in features(code).items():
-        value = weight * index.idf.get(feat, index.max_idf)
+        value = weight * docs.idf.get(feat, docs.max_idf)
         total += value
-        for item_id, item_weight in index.postings.get(feat, ()):
-            got[item_id] += value * item_weight
+        for doc_id, doc_weight in docs.postings.get(feat, ()):
+            got[doc_id] += value * doc_weight
 
     nearest: dict[str, float] = defaultdict(float)
-    for _choice, score, i in process.extract(code, index.example_codes, scorer=fuzz.WRatio, limit=40, score_cutoff=30):
-        item_id = index.example_items[i]
-        nearest[item_id] = max(nearest[item_id], score / 100)
+    for _choice, score, i in process.extract(code, docs.example_codes, scorer=fuzz.WRatio, limit=None, score_cutoff=30):
+        doc_id = docs.example_docs[i]
+        nearest[doc_id] = max(nearest[doc_id], score / 100)
 
     # Phrases are found exactly; those of five syllables or more also with one slip
     # (partial_ratio ≥ 80: 拆徐人防工程 still finds 拆除人防工程).
     phrase: dict[str, float] = defaultdict(float)
-    hits = [(100.0, p) for p in index.phrases if p.code in code]
+    hits = [(100.0, p) for p in docs.phrases if p.code in code]
     hits += [
-        (score, index.long_phrases[i])
+        (score, docs.long_phrases[i])
         for _c, score, i in process.extract(
-            code, index.long_phrase_codes, scorer=fuzz.partial_ratio, limit=None, score_cutoff=80
+            code, docs.long_phrase_codes, scorer=fuzz.partial_ratio, limit=None, score_cutoff=80
         )
         if score < 100
     ]
     for score, p in hits:
-        phrase[p.item_id] = max(phrase[p.item_id], score / 100 * p.weight * min(1.0, len(p.code) / 4))
+        phrase[p.doc] = max(phrase[p.doc], score / 100 * p.weight * min(1.0, len(p.code) / 4))
 
     return {
-        item_id: 100 * (W_COVERAGE * got[item_id] / total + W_NEAREST * nearest[item_id] + W_PHRASE * phrase[item_id])
-        for item_id in index.items
+        doc_id: 100 * (W_COVERAGE * got[doc_id] / total + W_NEAREST * nearest[doc_id] + W_PHRASE * phrase[doc_id])
+        for doc_id in docs.ids
     }
+
+
+def choose_entry(index: Index, item_id: str, code: str) -> str | None:
+    """The entry of `item_id` the question asks about; None when it asks about the item in general
+    or about a plain 办事指南 section (要多久, 要什么材料), which the reply builds from the fields."""
+    docs = index.parts.get(item_id)
+    if docs is None or not code:
+        return None
+    scores = score_documents(docs, code)
+    best = max(scores, key=scores.__getitem__)
+    if best == SUMMARY or best in _CUES or scores[best] < ENTRY_THRESHOLD:
+        return None
+    return best
 
 
 def _referral(index: Index, canonical: str, code: str, strong_item: bool = False) -> Referral | None:
@@ -299,8 +362,28 @@ def _referral(index: Index, canonical: str, code: str, strong_item: bool = False
     return best
 
 
+def _choices(index: Index, words: list[str], ranked: list[tuple[str, float]], floor: float) -> tuple[Candidate, ...]:
+    """Three items to offer when unsure: of the plausible ones (scoring at least `floor`, at most
+    `CHOICE_POOL`), first those whose own words (name, aliases, keywords) hold more of the question's
+    words, weighted by rarity. 小区地下室门被锁了 has 锁 among the keywords of reporting a violation,
+    which a ranking on the whole question would place sixth."""
+    pool = [(i, s) for i, s in ranked[:CHOICE_POOL] if s >= floor] or ranked[:3]
+    postings, idf = index.items.postings, index.items.idf
+
+    def own_words(item_id: str) -> float:
+        total = 0.0
+        for word in words:
+            feats = [word[i : i + 2] for i in range(len(word) - 1)] or [word]
+            if all(any(d == item_id and w >= SOURCE_WEIGHT["keyword"] for d, w in postings.get(f, ())) for f in feats):
+                total += sum(idf.get(f, 0.0) for f in feats)
+        return total
+
+    pool.sort(key=lambda pair: (own_words(pair[0]), pair[1]), reverse=True)
+    return tuple(Candidate(i, round(s, 1)) for i, s in pool[:3])
+
+
 def _longest_phrase(index: Index, code: str, skip: frozenset = frozenset()) -> int:
-    return max((len(p.code) for p in index.phrases if p.code in code and p.code not in skip), default=0)
+    return max((len(p.code) for p in index.items.phrases if p.code in code and p.code not in skip), default=0)
 
 
 def match(
@@ -324,16 +407,20 @@ def match(
         answer_threshold *= LONG_DISCOUNT
         decline_threshold *= LONG_DISCOUNT
 
-    if context_candidates and _REJECT.match(cleaned.replace(" ", "")):
-        others = tuple(Candidate(i, 0.0) for i in context_candidates if i in knowledge.items)
+    flat = cleaned.replace(" ", "")
+    if (context_candidates or context_item) and _REJECT.match(flat):
+        # 不是这个: offer the runners-up; 都不是 (or nothing left to offer): say how to reach a person.
+        others = () if _NONE_OF_THESE.match(flat) else context_candidates
+        others = tuple(Candidate(i, 0.0) for i in others if i in knowledge.items)
         return Decision("clarify", candidates=others, rejected=True)
 
     talk = _smalltalk(index, cleaned)
     if talk is not None:
         return Decision("smalltalk", smalltalk=talk)
 
-    code = index.vocab.sounds(index.vocab.words(canonical))
-    scores = score_items(index, code)
+    word_codes = [index.vocab.sounds([w]) for w in index.vocab.words(canonical)]
+    code = "".join(word_codes)
+    scores = score_documents(index.items, code)
     for item_id in {item_id for item_id, icode in index.intents if icode in code}:
         # 到哪一步了 / 会怎么处罚 say what the person wants, whatever item they name: the purpose
         # outweighs the topic (上周交的验收申请到哪一步了 is a progress question).
@@ -353,7 +440,8 @@ def match(
         content = [w for w in index.vocab.words(_CUE_RE.sub(_keep_channel, canonical)) if w not in _GENERIC]
         if context_item in knowledge.items:
             if not content or (top.score < answer_threshold and len("".join(content)) <= 2):
-                return Decision("answer", context_item, top.score, asked, candidates, followup=True)
+                entry = choose_entry(index, context_item, code)
+                return Decision("answer", context_item, top.score, asked, candidates, followup=True, entry=entry)
         elif not content:
             return Decision("clarify", score=top.score, subquestions=asked, vague=True)
 
@@ -363,6 +451,9 @@ def match(
     short = len(cleaned.replace(" ", "")) <= SHORT_QUESTION and index.named.get(code) != {top.item_id}
     if close and (top.score < answer_threshold or short):
         # Unsure, or a short question that fits several items equally (人防工程, 审批): let them choose.
-        tied = tuple(c for c in candidates[:3] if top.score - c.score < clarify_margin) if top.score >= answer_threshold else candidates[:3]
+        if top.score >= answer_threshold:
+            tied = tuple(c for c in candidates[:3] if top.score - c.score < clarify_margin)
+        else:
+            tied = _choices(index, word_codes, ranked, decline_threshold)
         return Decision("clarify", score=top.score, subquestions=asked, candidates=tied)
-    return Decision("answer", top.item_id, top.score, asked, candidates)
+    return Decision("answer", top.item_id, top.score, asked, candidates, entry=choose_entry(index, top.item_id, code))

@@ -67,8 +67,19 @@ def _schemas() -> dict:
     return {
         "Error": _object("错误：一句给用户看的中文说明。", {"error": {**text, "description": "中文错误说明"}}),
         "Suggestion": _object(
-            "一个可点选的事项按钮。",
-            {"item_id": {**text, "description": "知识库事项编号"}, "title": {**text, "description": "按钮文字（事项简称）"}},
+            "一个可点选的按钮；点选时把 title 作为下一条问题发送。",
+            {
+                "item_id": _nullable({**text, "description": "知识库事项编号；“都不是，联系工作人员”按钮为 null"}),
+                "title": {**text, "description": "按钮文字（事项简称）"},
+            },
+        ),
+        "RelatedQuestion": _object(
+            "同一事项里的另一个常见问题；点选时把 title 作为下一条问题发送。",
+            {
+                "item_id": {**text, "description": "知识库事项编号"},
+                "entry_id": {**text, "description": "事项内问题条目的编号"},
+                "title": {**text, "description": "问题原文"},
+            },
         ),
         "Detail": _object(
             "回答中默认折叠、可一键展开的其他部分。",
@@ -114,8 +125,16 @@ def _schemas() -> dict:
                     "smalltalk 寒暄；case 办件查询（含查询失败和次数过多的提示）。",
                 },
                 "item_id": _nullable({"type": "string", "description": "回答所依据的知识库事项编号；kind 不是 answer 时为 null"}),
+                "entry_id": _nullable(
+                    {"type": "string", "description": "回答所依据的事项内问题条目（如退费、罚款）；按办事指南栏目回答时为 null"}
+                ),
                 "score": {"type": "number", "minimum": 0, "maximum": 100, "description": "匹配得分（0–100，保留一位小数）"},
                 "suggestions": {"type": "array", "items": _ref("Suggestion"), "description": "可点选的相关或候选事项"},
+                "related_questions": {
+                    "type": "array",
+                    "items": _ref("RelatedQuestion"),
+                    "description": "同一事项的其他常见问题",
+                },
                 "details": {"type": "array", "items": _ref("Detail"), "description": "其余内容，默认折叠"},
                 "actions": {
                     "type": "array",

@@ -7,22 +7,16 @@ lines starting with `- ` are list items and `**…**` is bold; nothing else is i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
-from .knowledge import Item, Knowledge
+from .computed import fill
+from .knowledge import SECTIONS, Item, Knowledge
 from .matcher import Decision
+from .workdays import office_today
 
-SECTION_TITLES = {
-    "summary": "事项说明",
-    "conditions": "办理条件",
-    "materials": "所需材料",
-    "time": "办理时限",
-    "fee": "收费情况",
-    "where": "办理地点和方式",
-    "process": "办理流程",
-    "basis": "法律依据",
-    "contact": "咨询方式",
-}
+# Related questions offered under an answer: the item's other entries, at most this many.
+RELATED_QUESTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -34,14 +28,18 @@ class Reply:
     suggestions: list[dict] = field(default_factory=list)
     details: list[dict] = field(default_factory=list)
     actions: tuple[str, ...] = ()  # what the page may offer next: "prereview", "case_lookup"
+    entry_id: str | None = None  # the item's entry whose answer `text` gives
+    related: list[dict] = field(default_factory=list)  # the item's other entries: {item_id, entry_id, title}
 
     def as_json(self) -> dict:
         return {
             "reply": self.text,
             "kind": self.kind,
             "item_id": self.item_id,
+            "entry_id": self.entry_id,
             "score": round(max(0.0, min(100.0, self.score)), 1),
             "suggestions": self.suggestions,
+            "related_questions": self.related,
             "details": self.details,
             "actions": list(self.actions),
         }
@@ -51,8 +49,15 @@ def _bullets(lines) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
+def title(item: Item, key: str, knowledge: Knowledge) -> str:
+    """A section's title: the item's own (`titles:`) where the standard one does not fit."""
+    return item.titles.get(key) or knowledge.messages.sections[key]
+
+
 def section(item: Item, key: str, knowledge: Knowledge) -> str | None:
     """The text of one part of an item: the curated short answer, else built from its fields."""
+    if not item.has_section(key):
+        return None
     if key == "summary":
         return item.summary
     if key in item.answers:
@@ -94,8 +99,22 @@ def _suggest(knowledge: Knowledge, ids) -> list[dict]:
     return out
 
 
-def compose(knowledge: Knowledge, decision: Decision) -> Reply:
-    """The reply for a decision, with suggestion buttons and folded details."""
+def compose(knowledge: Knowledge, decision: Decision, today: date | None = None) -> Reply:
+    """The reply for a decision, with suggestion buttons and folded details.
+
+    Dates computed from a rule (`{next_siren_test}`) are filled in for `today` (Shanghai's today
+    by default), so an answer never goes stale with the calendar.
+    """
+    reply = _compose(knowledge, decision)
+    today = today or office_today()
+    return replace(
+        reply,
+        text=fill(reply.text, today),
+        details=[{**d, "text": fill(d["text"], today)} for d in reply.details],
+    )
+
+
+def _compose(knowledge: Knowledge, decision: Decision) -> Reply:
     messages = knowledge.messages
     if decision.kind == "smalltalk" and decision.smalltalk:
         return Reply("smalltalk", decision.smalltalk.reply, suggestions=quick_topics(knowledge))
@@ -103,33 +122,44 @@ def compose(knowledge: Knowledge, decision: Decision) -> Reply:
         return Reply("clarify", messages.vague, suggestions=quick_topics(knowledge))
     if decision.kind == "clarify":
         ids = [c.item_id for c in decision.candidates]
+        if decision.rejected and ids:
+            none_of_these = {"item_id": None, "title": messages.none_of_these}
+            return Reply("clarify", messages.rejected, suggestions=[*_suggest(knowledge, ids), none_of_these])
         if decision.rejected:
-            text = messages.rejected if ids else messages.rejected_none
-            return Reply("clarify", text, suggestions=_suggest(knowledge, ids) or quick_topics(knowledge))
+            return Reply("clarify", messages.rejected_none, suggestions=quick_topics(knowledge)[:4])
         return Reply("clarify", messages.clarify, score=decision.score, suggestions=_suggest(knowledge, ids))
     if decision.kind == "decline" or decision.item_id is None:
         text = decision.referral.reply if decision.referral else f"{messages.decline}\n{messages.decline_hint}"
         return Reply("decline", text, score=decision.score, suggestions=quick_topics(knowledge)[:4])
 
     item = knowledge.items[decision.item_id]
-    shown = [key for key in decision.subquestions if section(item, key, knowledge)]
+    entry = item.entry(decision.entry) if decision.entry else None
     lines = []
     if decision.followup:
         lines.append(messages.followup.format(name=item.short_name))
     lines.append(f"**{item.name}**")
-    if not shown:
-        shown = ["summary"]
-    for key in shown:
-        if len(shown) > 1:
-            lines.append(f"**{SECTION_TITLES[key]}**")
-        lines.append(section(item, key, knowledge))
+    if entry is not None:
+        shown = []
+        lines.append(entry.answer)
+    else:
+        shown = [key for key in decision.subquestions if item.has_section(key)] or ["summary"]
+        for key in shown:
+            if len(shown) > 1:
+                lines.append(f"**{title(item, key, knowledge)}**")
+            lines.append(section(item, key, knowledge))
     details = [
-        {"key": key, "title": title, "text": text}
-        for key, title in SECTION_TITLES.items()
+        {"key": key, "title": title(item, key, knowledge), "text": text}
+        for key in SECTIONS
         if key not in shown and (text := section(item, key, knowledge))
     ]
     if details:
-        lines.append(messages.answer_more)
+        names = "、".join(d["title"] for d in details)
+        lines.append(messages.answer_more.format(name=item.short_name, sections=names))
+    related = [
+        {"item_id": item.id, "entry_id": e.id, "title": e.question}
+        for e in item.entries
+        if e is not entry
+    ][:RELATED_QUESTIONS]
     runners_up = [c.item_id for c in decision.candidates[1:3] if c.score >= decision.score * 0.8]
     return Reply(
         "answer",
@@ -139,6 +169,8 @@ def compose(knowledge: Knowledge, decision: Decision) -> Reply:
         suggestions=_suggest(knowledge, [*item.related, *runners_up]),
         details=details,
         actions=item_actions(item),
+        entry_id=entry.id if entry else None,
+        related=related,
     )
 
 

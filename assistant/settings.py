@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,7 @@ SETTINGS = (
     Setting("CLARIFY_MARGIN", 4, "第一、二名得分相差小于此值时请用户在两者间选择"),
     Setting("LOOKUP_FAILURES_PER_CASE", 5, "同一办件编号在 15 分钟内允许的查询失败次数"),
     Setting("LOOKUP_FAILURES_PER_CLIENT", 20, "同一客户端（IP）在 15 分钟内允许的查询失败次数"),
+    Setting("TODAY", "", "固定“今天”的日期（YYYY-MM-DD），用于演示和测试；为空时取上海时间的今天"),
     Setting("DEMO_DATA", True, "首次启动时是否写入演示办件（make run 使用）"),
 )
 
@@ -46,6 +48,17 @@ def _coerce(value: str, default: object) -> object:
     if isinstance(default, int):
         return int(value)
     return value
+
+
+def configured_today(config: dict) -> date | None:
+    """The fixed `TODAY` of a configuration, or None for the real today; ValueError when malformed."""
+    value = config.get("TODAY") or ""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"TODAY 应为 YYYY-MM-DD 格式的日期，而不是“{value}”") from None
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:

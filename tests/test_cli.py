@@ -26,7 +26,7 @@ def test_ask_jsonl_answers_each_line_on_its_own(knowledge_dir):
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert len(rows) == 4
-    assert all(set(r) == {"question", "item_id", "score", "kind", "reply"} for r in rows)
+    assert all(set(r) == {"question", "item_id", "entry_id", "score", "kind", "reply"} for r in rows)
     assert rows[0]["item_id"] == "offsite-fee" and rows[0]["kind"] == "answer"
     assert rows[1]["item_id"] is None  # no conversation is carried between lines
     assert rows[2]["kind"] == "decline" and "请输入" in rows[2]["reply"]  # blank line: polite, not a crash

@@ -53,6 +53,7 @@ def chat_message():
         knowledge_service.thresholds(),
         client=client_address(),
         limits=lookup_limits(),
+        today=knowledge_service.today(),
     )
     return jsonify({"conversation_id": conversation_id, **reply.as_json()})
 
