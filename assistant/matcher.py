@@ -32,7 +32,7 @@ from .normalise import Vocabulary, clean
 # Weights of the three signals and of the sources of an item's words. Calibrated on the development
 # set as a whole (bench/accuracy.py prints the effect); never tuned to single questions.
 W_COVERAGE, W_NEAREST, W_PHRASE = 0.6, 0.2, 0.2
-SOURCE_WEIGHT = {"name": 1.0, "alias": 1.0, "keyword": 0.9, "question": 0.6}
+SOURCE_WEIGHT = {"name": 1.0, "alias": 1.0, "keyword": 0.9, "question": 0.6, "entry_keyword": 0.4}
 UNIGRAM_WEIGHT = 0.25
 # A question this short (in characters) that fits two items about equally well is ambiguous even when
 # both fit well: 人防工程 could be about shelters or about reporting one.
@@ -158,8 +158,10 @@ def _item_texts(item: Item) -> list[tuple[str, str]]:
     texts += [("keyword", k) for k in (*item.keywords, *item.intents)]
     texts += [("question", q) for q in item.questions]
     for entry in item.entries:
+        # An entry's keywords tell its item's entries apart (充电桩, 退费); among items they weigh
+        # less than the item's own keywords, so 电动车 does not pull every story to 人防车位.
         texts += [("question", q) for q in (entry.question, *entry.variants)]
-        texts += [("keyword", k) for k in entry.keywords]
+        texts += [("entry_keyword", k) for k in entry.keywords]
     return texts
 
 

@@ -1,4 +1,5 @@
-"""Self-test for administrators: is every example question answered by its own item?
+"""Self-test for administrators: is every example question answered by its own item, and every
+entry's question and variants by that entry?
 
 An example answered by another item, or scoring close to another item, means two items speak with
 the same words; the fix is a more distinctive keyword or example, never a special case in code.
@@ -18,7 +19,7 @@ from .matcher import match
 class Miss:
     path: str
     question: str
-    expected: str
+    expected: str  # an item id, or item#entry for an entry's question
     got: str | None
     kind: str
 
@@ -31,10 +32,16 @@ class Report:
     collisions: Counter = field(default_factory=Counter)
 
 
+def _label(item_id: str | None, entry_id: str | None) -> str | None:
+    return f"{item_id}#{entry_id}" if item_id and entry_id else item_id
+
+
 def run_selftest(knowledge: Knowledge, thresholds: Thresholds) -> Report:
     report = Report()
     for item in knowledge.items.values():
-        for question in item.questions:
+        examples = [(q, None) for q in item.questions]
+        examples += [(q, e.id) for e in item.entries for q in (e.question, *e.variants)]
+        for question, entry_id in examples:
             report.total += 1
             decision = match(
                 knowledge,
@@ -43,11 +50,13 @@ def run_selftest(knowledge: Knowledge, thresholds: Thresholds) -> Report:
                 decline_threshold=thresholds.decline,
                 clarify_margin=thresholds.clarify_margin,
             )
-            if decision.kind == "answer" and decision.item_id == item.id:
+            right = decision.kind == "answer" and decision.item_id == item.id
+            if right and (entry_id is None or decision.entry == entry_id):
                 report.passed += 1
             else:
+                got = _label(decision.item_id, decision.entry)
                 report.misses.append(
-                    Miss(f"knowledge/items/{item.id}.yaml", question, item.id, decision.item_id, decision.kind)
+                    Miss(f"knowledge/items/{item.id}.yaml", question, _label(item.id, entry_id), got, decision.kind)
                 )
             top = decision.candidates[:2]
             if len(top) == 2 and top[0].score - top[1].score < thresholds.clarify_margin:
