@@ -31,6 +31,7 @@ const TEXT = {
   caseAsk: (no) => `查询办件进度：办件编号 ${no}，手机后四位 ****`,
   suggestAnswer: "您可能还想了解：",
   suggestClarify: "请点选：",
+  relatedQuestions: "相关问题：",
 };
 
 const $ = (id) => document.getElementById(id);
@@ -227,16 +228,21 @@ function showReply(data) {
     body.appendChild(el("div", "actions")).append(button);
     openCasePanel({ focus: false });
   }
+  const related = Array.isArray(data.related_questions) ? data.related_questions.filter((q) => q && q.title) : [];
+  if (related.length) body.append(chipList(related, TEXT.relatedQuestions, "chips chips--questions"));
   const suggestions = Array.isArray(data.suggestions) ? data.suggestions.filter((s) => s && s.title) : [];
-  if (suggestions.length) body.append(suggestionList(suggestions, data.kind === "clarify"));
+  if (suggestions.length) {
+    body.append(chipList(suggestions, data.kind === "clarify" ? TEXT.suggestClarify : TEXT.suggestAnswer, "chips"));
+  }
 }
 
-function suggestionList(suggestions, clarify) {
+/** Buttons that ask their title as the next question: related questions, items, choices. */
+function chipList(suggestions, labelText, listClass) {
   const id = `suggest-${++uid}`;
   const wrap = el("div", "suggestions");
-  const label = el("p", "suggestions__label", clarify ? TEXT.suggestClarify : TEXT.suggestAnswer);
+  const label = el("p", "suggestions__label", labelText);
   label.id = id;
-  const list = el("ul", "chips");
+  const list = el("ul", listClass);
   list.setAttribute("aria-labelledby", id);
   for (const { title } of suggestions) {
     const button = el("button", "chip", title);

@@ -1,11 +1,17 @@
 // Turn the assistant's reply mark-up into DOM nodes, safely.
 //
 // The server's mark-up (assistant/replies.py) is deliberately tiny: a line starting with "- " is a
-// list item and **…** is bold. We also turn http(s) URLs into links. Every piece of text goes in
-// through textContent / createTextNode — never innerHTML — so neither the user's words nor the
-// knowledge files can inject markup.
+// list item and **…** is bold. We also turn official pages (https: only) and phone numbers into
+// links (tel:). Every piece of text goes in through textContent / createTextNode — never innerHTML —
+// and a link's href is built only from what these patterns admit, so neither the user's words nor
+// the knowledge files can inject markup or a javascript: URL.
 
-const URL_RE = /https?:\/\/[^\s<>"'，。；！？、）)】」]+/g;
+// An https address, up to the first space or Chinese punctuation.
+const URL_SOURCE = String.raw`https:\/\/[^\s<>"'，。；！？、）)】」]+`;
+// A phone number: the hotlines (12345, 110, 119, 120), an 8-digit Shanghai landline (24028888, with
+// an optional 021-), or a mobile number; never part of a longer number, a year, an amount or a count.
+const PHONE_SOURCE = String.raw`(?<![\d.\-第])(?:(?:021-?)?\d{8}|1[3-9]\d{9}|12345|110|119|120)(?![\d.%]|年|元|件|个|万|日|天|号|平|米|条|项|分|秒|人|名|次|户|起|家|所|座|处|台|部|期)`;
+const LINK_RE = new RegExp(`(${URL_SOURCE})|(${PHONE_SOURCE})`, "g");
 const BOLD_RE = /\*\*(.+?)\*\*/g;
 
 /** Create an element with optional class and text. */
@@ -16,16 +22,21 @@ export function el(tag, className, text) {
   return node;
 }
 
-/** Append `text` to `parent`, turning URLs into links that open in a new tab. */
+/** Append `text` to `parent`, turning https addresses (new tab) and phone numbers (tel:) into links. */
 function appendLinked(parent, text) {
   let last = 0;
-  for (const match of text.matchAll(URL_RE)) {
+  for (const match of text.matchAll(LINK_RE)) {
     if (match.index > last) parent.append(text.slice(last, match.index));
     const a = el("a", null, match[0]);
-    a.href = match[0]; // the regex only admits http(s), so no javascript: URLs
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    a.append(el("span", "visually-hidden", "（在新窗口打开）"));
+    if (match[1]) {
+      a.href = match[1]; // only https: is admitted by URL_SOURCE
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.append(el("span", "visually-hidden", "（在新窗口打开）"));
+    } else {
+      a.href = `tel:${match[2].replace(/-/g, "")}`; // digits only
+      a.className = "tel";
+    }
     parent.append(a);
     last = match.index + match[0].length;
   }

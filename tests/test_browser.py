@@ -147,6 +147,28 @@ def test_suggestion_under_an_answer_asks_its_title(chat):
     expect(chat.log.locator(".msg--user").last).to_have_text(f"您：{title}")
 
 
+def test_an_entry_answer_offers_the_items_other_questions_and_one_asks_itself(chat):
+    chat.open()
+    reply = chat.ask("人防车位能装充电桩吗")
+    expect(reply).to_contain_text("充电桩")
+    related = reply.locator(".chips--questions button")
+    expect(related.first).to_be_visible()
+    title = related.first.inner_text()
+    assert title.endswith("？") and "充电桩" not in title  # another question of the same item
+    answer = chat.click_and_wait(related.first)
+    expect(chat.log.locator(".msg--user").last).to_have_text(f"您：{title}")
+    expect(answer).to_contain_text("人防车位")
+
+
+def test_phone_numbers_are_tel_links_and_only_https_pages_are_links(chat):
+    chat.open()
+    reply = chat.ask("人防车位租金太贵了找谁")
+    link = reply.locator("a.tel", has_text="12345").first
+    expect(link).to_have_attribute("href", "tel:12345")
+    hrefs = reply.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs and all(h.startswith(("tel:", "https:")) for h in hrefs)
+
+
 @pytest.mark.parametrize(
     "text",
     ['<script>alert("x")</script>结建', '<img src=x onerror="alert(1)">人防车位 <b>粗体</b>'],
