@@ -8,6 +8,7 @@ broken edit is reported, and picks up a fixed one within seconds, in every worke
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -150,6 +151,9 @@ class Referral(_Model):
     topic: str
     keywords: tuple[str, ...] = Field(min_length=1)
     reply: str
+    # Games and films speak of sirens and shelters that are not real: their keywords win even over
+    # the office's own words (使命召唤里的防空警报怎么关).
+    fiction: bool = False
 
 
 class Smalltalk(_Model):
@@ -236,6 +240,14 @@ class Knowledge:
 
     def item(self, item_id: str) -> Item:
         return self.items[item_id]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything the matcher reads: two loads of the same files share one index."""
+        parts = [item.model_dump_json() for item in self.items.values()]
+        parts += [r.model_dump_json() for r in self.referrals] + [t.model_dump_json() for t in self.smalltalk]
+        parts.append(repr((sorted(self.synonyms.items()), self.fillers, self.anchors)))
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
     @cached_property
     def calendar(self) -> WorkCalendar:

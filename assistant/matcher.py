@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from rapidfuzz import fuzz, process
 
@@ -226,9 +227,27 @@ def _documents(code_of, docs: dict[str, list[tuple[str, str]]]) -> Documents:
     )
 
 
-@lru_cache(maxsize=4)
 def build_index(knowledge: Knowledge) -> Index:
-    """Precompute sound codes, feature weights and phrase lists for one knowledge version."""
+    """Precompute sound codes, feature weights and phrase lists for one knowledge version.
+
+    Built once per content (`Knowledge.fingerprint`), not per load: a reload of unchanged files, or
+    a test's copy of the shipped knowledge, reuses the index already built.
+    """
+    index = _INDEXES.get(knowledge.fingerprint)
+    if index is None:
+        with _INDEX_LOCK:
+            index = _INDEXES.get(knowledge.fingerprint) or _build_index(knowledge)
+            _INDEXES[knowledge.fingerprint] = index
+            while len(_INDEXES) > 4:  # the versions a process may still be answering with
+                _INDEXES.pop(next(iter(_INDEXES)))
+    return index
+
+
+_INDEXES: dict[str, Index] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def _build_index(knowledge: Knowledge) -> Index:
     domain_words = [
         w
         for item in knowledge.items.values()
@@ -237,6 +256,7 @@ def build_index(knowledge: Knowledge) -> Index:
     domain_words += [k for r in knowledge.referrals for k in r.keywords]
     vocab = Vocabulary(knowledge.synonyms, knowledge.fillers, domain_words)
 
+    @cache  # the same words recur across items, entries and sections
     def code_of(text: str) -> str:
         return vocab.sounds(vocab.words(vocab.canonicalise(text)))
 
@@ -357,6 +377,8 @@ def _referral(index: Index, canonical: str, code: str, strong_item: bool = False
             best, best_len = referral, len(kcode)
     if best is None:
         return None
+    if best.fiction:
+        return best
     if any(anchor in flat for anchor in index.anchors) and (
         strong_item or best_len <= _longest_phrase(index, code, skip=index.anchor_codes)
     ):
@@ -382,6 +404,24 @@ def _choices(index: Index, words: list[str], ranked: list[tuple[str, float]], fl
 
     pool.sort(key=lambda pair: (own_words(pair[0]), pair[1]), reverse=True)
     return tuple(Candidate(i, round(s, 1)) for i, s in pool[:3])
+
+
+def _word_bounds(word_codes: list[str]) -> set[int]:
+    """Where words begin and end in the joined code. An intent must begin or end at one: 罚多少 is
+    not in 人防法一共多少条 (it would begin after 人防 and end inside 一共多少), 被罚 is in 会被罚."""
+    bounds, at = {0}, 0
+    for word in word_codes:
+        at += len(word)
+        bounds.add(at)
+    return bounds
+
+
+def _occurrences(text: str, part: str) -> list[int]:
+    found, at = [], text.find(part)
+    while at != -1:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
 
 
 def _longest_phrase(index: Index, code: str, skip: frozenset = frozenset()) -> int:
@@ -423,7 +463,12 @@ def match(
     word_codes = [index.vocab.sounds([w]) for w in index.vocab.words(canonical)]
     code = "".join(word_codes)
     scores = score_documents(index.items, code)
-    for item_id in {item_id for item_id, icode in index.intents if icode in code}:
+    bounds = _word_bounds(word_codes)
+    for item_id in {
+        item_id
+        for item_id, icode in index.intents
+        if any(at in bounds or at + len(icode) in bounds for at in _occurrences(code, icode))
+    }:
         # 到哪一步了 / 会怎么处罚 say what the person wants, whatever item they name: the purpose
         # outweighs the topic (上周交的验收申请到哪一步了 is a progress question).
         scores[item_id] = min(100.0, scores[item_id] + INTENT_BONUS)

@@ -15,20 +15,22 @@ def test_answer_has_the_contract_shape(ask):
 
 
 @pytest.mark.parametrize(
-    "question, first_section",
+    "question, part, fact",
     [
-        ("结建审批要准备哪些材料", "materials"),
-        ("结建审批一般要多长时间", "time"),
-        ("结建审批收费吗", "fee"),
-        ("结建审批的法律依据是什么", "basis"),
+        ("结建审批要准备哪些材料", "materials", "面积计算表"),
+        ("结建审批一般要多长时间", "time", "20个工作日"),
+        ("结建审批收费吗", "fee", "不收费"),
+        ("结建审批的法律依据是什么", "basis", "人民防空法"),
     ],
 )
-def test_the_asked_part_comes_first_and_the_rest_is_one_click_away(ask, question, first_section):
+def test_the_asked_part_comes_first_and_the_rest_is_one_click_away(ask, question, part, fact):
     reply = ask(question)
     assert reply["item_id"] == "shelter-build-approval"
+    assert fact in reply["reply"]
     keys = [d["key"] for d in reply["details"]]
-    assert first_section not in keys  # it is in the reply itself
-    assert "summary" in keys or first_section == "summary"
+    # Either the guide's section is the reply itself, or an entry about that very part answers it.
+    assert part not in keys or reply["entry_id"]
+    assert "summary" in keys
     assert len(reply["details"]) >= 3
 
 
@@ -105,3 +107,44 @@ def test_a_sub_question_with_no_item_and_no_conversation_asks_which_item(ask):
     reply = ask("要交钱吗？")
     assert reply["kind"] == "clarify" and reply["item_id"] is None
     assert reply["suggestions"]
+
+
+def test_ok_after_an_answer_is_small_talk_not_a_new_question(ask):
+    first = ask("人防车位能装充电桩吗")
+    for word in ("好的", "明白了", "ok"):
+        reply = ask(word, first["conversation_id"])
+        assert reply["kind"] == "smalltalk", word
+    assert ask("好差评在哪里评")["kind"] == "answer"  # 好 inside a question is not small talk
+
+
+def test_not_this_one_after_a_follow_up_offers_the_alternatives_of_the_item_followed(ask):
+    question = "人防工程平时用来停车要备案吗"
+    straight = ask(question)
+    alternatives = ask("不是这个", straight["conversation_id"])  # rejected at once
+    first = ask(question)  # the same question in a new conversation, then a follow-up
+    follow = ask("那要多久？", first["conversation_id"])
+    assert follow["item_id"] == first["item_id"]
+    rejected = ask("不是这个", follow["conversation_id"])
+    assert rejected["kind"] == "clarify"
+    offered = [s["item_id"] for s in rejected["suggestions"] if s["item_id"]]
+    assert offered and first["item_id"] not in offered
+    assert offered == [s["item_id"] for s in alternatives["suggestions"] if s["item_id"]]
+    # The last button says none of them: it leads to how to reach a person, not round again.
+    none_of_these = rejected["suggestions"][-1]
+    assert none_of_these["item_id"] is None and none_of_these["title"].startswith("都不是")
+    person = ask(none_of_these["title"], follow["conversation_id"])
+    assert person["kind"] == "clarify" and "12345" in person["reply"]
+
+
+def test_a_clarification_offers_the_items_that_share_the_questions_words(ask):
+    reply = ask("小区地下室门被锁了")
+    assert reply["kind"] == "clarify"
+    assert "report-violation" in [s["item_id"] for s in reply["suggestions"]]
+
+
+def test_the_more_line_names_the_sections_that_really_exist(ask, client):
+    reply = ask("人防车位能装充电桩吗")
+    titles = [d["title"] for d in reply["details"]]
+    assert titles and "所需材料" not in titles  # a parking space has no materials to submit
+    more = reply["reply"].splitlines()[-1]
+    assert all(title in more for title in titles)
