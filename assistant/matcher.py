@@ -76,6 +76,7 @@ def _keep_channel(cue: re.Match) -> str:
 
 # "Not this one" / "another one": show the runner-up choices of the previous answer.
 _REJECT = re.compile(r"^(不是这个|不是|不对|换一个|换个|别的|其他的?|都不是|答非所问|不是我要的|不是我问的)")
+_NEGATED_ANCHOR = re.compile(r"(?:不是|并不是|并非|不属于|不算)(?:人防|民防|防空)[\u4e00-\u9fff]{0,4}?的?")
 _NONE_OF_THESE = re.compile(r"^(都不是|都不对|全都不是|没有我要的)")
 _PARTICLES = re.compile(r"[呀啊吗呢吧哦嗯了的么嘛啦哈\s]")
 
@@ -379,7 +380,9 @@ def _referral(index: Index, canonical: str, code: str, strong_item: bool = False
         return None
     if best.fiction:
         return best
-    if any(anchor in flat for anchor in index.anchors) and (
+    # 不是人防的那种 says the opposite of what the anchor word would: it does not hold a referral back.
+    meant = _NEGATED_ANCHOR.sub(" ", flat)
+    if any(anchor in meant for anchor in index.anchors) and (
         strong_item or best_len <= _longest_phrase(index, code, skip=index.anchor_codes)
     ):
         return None

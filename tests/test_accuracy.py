@@ -35,6 +35,7 @@ SETS = {
     "blind2": ROOT / "bench" / "blind2.jsonl",
     "blind3-applicants": ROOT / "bench" / "blind3-applicants.jsonl",
     "blind3-public": ROOT / "bench" / "blind3-public.jsonl",
+    "blind4": ROOT / "bench" / "blind4.jsonl",
 }
 # What main reached (percent): right item among in-scope questions, out-of-scope declined, and for
 # the answer sets, replies holding every asked fact. False declines may not rise above their ceiling.
@@ -46,6 +47,7 @@ FLOORS = {
     "blind2": {"top1": 88.9, "oos": 100.0, "false_declines": 5.6},
     "blind3-applicants": {"top1": 93.7, "oos": 86.7, "false_declines": 2.1, "answered": 86.4},
     "blind3-public": {"top1": 93.0, "oos": 95.0, "false_declines": 2.0, "answered": 82.5},
+    "blind4": {"top1": 96.7, "oos": 100.0, "false_declines": 0.8, "answered": 91.3},
 }
 _SPACE = re.compile(r"\s+")
 
