@@ -14,6 +14,10 @@ syllable, see `normalise`), so a wrong character with the right sound still matc
 
 Before scoring, small talk and other authorities' business (`referrals.yaml`) are recognised, so
 that 消防验收 is referred to the right department instead of being answered as 人防验收.
+
+Once the item is chosen, the same scoring runs over the item's parts — its summary (its names),
+each 办事指南 section it has (the sub-question cue words) and each of its entries — and an entry that
+fits best answers the question (`choose_entry`): 没做使用备案罚多少钱 gets the fine, not the fee section.
 """
 
 from __future__ import annotations
