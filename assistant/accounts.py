@@ -4,13 +4,16 @@ Passwords are stored only as werkzeug.security hashes (scrypt, salted). A login 
 unknown name and one with a wrong password get the very same message and take the same time, so
 nobody can probe which names exist. Failed attempts are recorded in the database (shared by every
 gunicorn worker): after too many for one name, or from one client, logins are refused for a while,
-even with the right password. No Flask and no click here: the CLI and the views share this module.
+even with the right password. Each account has a session version: a session carries the version it
+was started under, and logout, a new password or disabling the account bump it, which ends every
+session started before. No Flask and no click here: the CLI and the views share this module.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -49,6 +52,7 @@ class User:
     role: str
     created_at: str
     active: bool = True
+    session_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -67,11 +71,18 @@ class User:
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: the id and the session version it was started under (`3.0`).
+
+        Flask-Login stores this at login and hands it back to the user loader on every request,
+        which gives the account only through `session_user`: a bumped version ends the session.
+        """
+        return f"{self.id}.{self.session_version}"
 
 
 def _user(row: dict) -> User:
-    return User(row["id"], row["name"], row["role"], row["created_at"], bool(row["active"]))
+    return User(
+        row["id"], row["name"], row["role"], row["created_at"], bool(row["active"]), row["session_version"]
+    )
 
 
 def normalise_name(name: str) -> str:
@@ -124,21 +135,57 @@ def _existing(db: sqlite_utils.Database, name: str) -> User:
     return user
 
 
+_BUMP = "update users set session_version = session_version + 1 where id = ?"
+
+
 def set_password(db: sqlite_utils.Database, name: str, password: str) -> User:
-    """Give the account `name` a new password (a forgotten one is replaced, never shown)."""
+    """Give the account `name` a new password (a forgotten one is replaced, never shown).
+
+    Every open session of the account ends: whoever knew the old password may have used it.
+    """
     user = _existing(db, name)
     _check_password(password)
     with db.conn:
         db["users"].update(user.id, {"password_hash": generate_password_hash(password)})
+        db.execute(_BUMP, [user.id])
     return get_user(db, user.id)
 
 
 def set_active(db: sqlite_utils.Database, name: str, active: bool) -> User:
-    """Stop (or restore) an account; a stopped account is logged out at its next request."""
+    """Stop (or restore) an account; stopping it ends its open sessions for good.
+
+    Enabling it again does not revive them: the account logs in afresh.
+    """
     user = _existing(db, name)
     with db.conn:
         db["users"].update(user.id, {"active": int(active)})
+        if not active:
+            db.execute(_BUMP, [user.id])
     return get_user(db, user.id)
+
+
+def end_sessions(db: sqlite_utils.Database, user_id: int) -> None:
+    """End every session of the account (logout): a copy of the session cookie opens nothing after it.
+
+    Sessions live in signed cookies, which the server cannot take back; bumping the version they
+    were started under is what makes them worthless. All of the account's sessions end, in every
+    browser: a clerk who logs out on the shared counter PC is logged out everywhere.
+    """
+    with db.conn:
+        db.execute(_BUMP, [user_id])
+
+
+def session_user(db: sqlite_utils.Database, session_id: object) -> User | None:
+    """The account a session belongs to (`User.get_id()`), or None when the session has ended.
+
+    None for a malformed id (as a session from before session versions carries), an unknown or
+    inactive account, and a session started under an older session version.
+    """
+    user_id, _, version = str(session_id).partition(".")
+    user = get_user(db, user_id)
+    if user is None or not user.is_active or version != str(user.session_version):
+        return None
+    return user
 
 
 def get_user(db: sqlite_utils.Database, user_id: object) -> User | None:
@@ -171,6 +218,22 @@ def _failures(db: sqlite_utils.Database, column: str, value: str, since: str) ->
     return db.execute(sql, [value, since]).fetchone()[0]
 
 
+@contextmanager
+def _immediate(db: sqlite_utils.Database):
+    """A write transaction taken at once (BEGIN IMMEDIATE): one at a time across every worker.
+
+    A plain (deferred) transaction reads first and only then competes for the write lock, so two
+    workers can both count 4 failures and both go on to a 5th and a 6th attempt.
+    """
+    db.conn.execute("begin immediate")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
 def authenticate(
     db: sqlite_utils.Database, name: object, password: object, client: str, now: datetime | None = None
 ) -> User:
@@ -185,20 +248,25 @@ def authenticate(
     password = password if isinstance(password, str) else ""
     now = now or datetime.now(UTC)
     since = (now - FAILURE_WINDOW).isoformat(timespec="seconds")
-    if (
-        _failures(db, "name", name[:MAX_NAME_CHARS * 2], since) >= FAILURES_PER_NAME
-        or _failures(db, "client", client, since) >= FAILURES_PER_CLIENT
-    ):
-        raise TooManyRequests(LOGIN_LOCKED)
+    key = name[:MAX_NAME_CHARS * 2]
+    # Count and record in one transaction: the attempt is written down as a failure before the
+    # password is checked, so that concurrent attempts see each other and no more than
+    # FAILURES_PER_NAME are ever checked. A right password takes its failures back below. The
+    # slow hash runs after the commit, so it never holds the write lock.
+    with _immediate(db):
+        if (
+            _failures(db, "name", key, since) >= FAILURES_PER_NAME
+            or _failures(db, "client", client, since) >= FAILURES_PER_CLIENT
+        ):
+            raise TooManyRequests(LOGIN_LOCKED)
+        db.execute("delete from login_failures where failed_at < ?", [since])  # forget old ones
+        db.execute(
+            "insert into login_failures (name, client, failed_at) values (?, ?, ?)", [key, client, _now(now)]
+        )
     row = next(db.query("select * from users where name = ? collate nocase", [name]), None) if name else None
     hashed = row["password_hash"] if row else _decoy_hash()
     ok = check_password_hash(hashed, password[:MAX_PASSWORD_CHARS]) and len(password) <= MAX_PASSWORD_CHARS
     if not (ok and row is not None and row["active"]):
-        with db.conn:
-            db.execute("delete from login_failures where failed_at < ?", [since])  # forget old ones
-            db["login_failures"].insert(
-                {"name": name[:MAX_NAME_CHARS * 2], "client": client, "failed_at": _now(now)}
-            )
         raise LoginFailed(LOGIN_FAILED)
     with db.conn:
         db.execute("delete from login_failures where name = ? collate nocase", [name])

@@ -1,7 +1,9 @@
 """The append-only audit log: which staff member searched, viewed or revealed which case, when, from where.
 
-Rows are only ever inserted; SQLite triggers (migration m006) refuse updates and deletes. Times are
-stored in UTC and shown in office time (Asia/Shanghai).
+Rows are only ever inserted; SQLite triggers refuse updates and deletes (migration m006) and an
+insert that would replace an existing row (m007: `INSERT OR REPLACE` deletes without firing m006's
+delete trigger on a plain connection). Times are stored in UTC and shown in office time
+(Asia/Shanghai).
 """
 
 from __future__ import annotations
@@ -64,8 +66,8 @@ def record(
     case_no: str | None = None,
     detail: str | None = None,
     now: datetime | None = None,
-) -> None:
-    """Append one entry, committed before the caller shows anything (no read goes unrecorded)."""
+) -> int:
+    """Append one entry, committed before the caller shows anything (no read goes unrecorded); its id."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     row = {
@@ -77,7 +79,18 @@ def record(
         "detail": detail,
     }
     with db.conn:
-        db["audit_log"].insert(row)
+        return db["audit_log"].insert(row).last_pk
+
+
+def entry(db: sqlite_utils.Database, entry_id: object) -> Entry | None:
+    """The entry with this id, or None (also for an id that is not a number)."""
+    try:
+        entry_id = int(entry_id)
+    except (TypeError, ValueError):
+        return None
+    sql = "select at, user, action, case_no, client, detail from audit_log where id = ?"
+    row = next(db.query(sql, [entry_id]), None)
+    return Entry(**row) if row else None
 
 
 def start_of_day(day: date) -> datetime:

@@ -1,9 +1,12 @@
 """Who is logged in, and the access rules of the staff and admin pages, as decorators.
 
 `login_required` sends a person without a session to the login page (remembering a local `next`),
-and answers a JSON caller (`/api/...`) with 401 `{"error"}`; `role_required("admin")` also answers a
-logged-in account without that role with 403. Sessions are Flask-Login's, in the signed session
-cookie (HttpOnly, SameSite=Lax, Secure when configured: see `create_app`).
+and answers a JSON caller (`/api/...`, `/staff/api/...`, `/admin/api/...`) with 401 `{"error"}`;
+`role_required("admin")` also answers a logged-in account without that role with 403. Sessions are
+Flask-Login's, in the signed session cookie (HttpOnly, SameSite=Lax, Secure when configured: see
+`create_app`). A signed cookie cannot be taken back, so the session keeps the account's session
+version (`accounts.User.get_id`) and every request checks it: after logout, a new password or a
+disable, a copy of the old cookie opens nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from flask_login import LoginManager, current_user
 
 from . import accounts
 from .db import get_db
+from .errors import JSON_PREFIXES
 
 login_manager = LoginManager()
 # "strong": a session cookie replayed from another address or browser is dropped, not honoured.
@@ -23,18 +27,20 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> accounts.User | None:
-    user = accounts.get_user(get_db(), user_id)
-    if user is None or not user.is_active:
-        # Deactivated (or deleted): end the session for good, so re-enabling the account later does
-        # not bring an old session back to life.
+def _load_user(session_id: str) -> accounts.User | None:
+    """The session's account, on every request; a session that has ended is cleared, not honoured.
+
+    Ended means: logged out, password changed or account disabled since the session began (the
+    session version moved on), or the account is inactive or gone.
+    """
+    user = accounts.session_user(get_db(), session_id)
+    if user is None:
         session.clear()
-        return None
     return user
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_PREFIXES)
 
 
 @login_manager.unauthorized_handler

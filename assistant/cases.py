@@ -13,6 +13,7 @@ import hmac
 import json
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,8 +29,10 @@ FAILURE_WINDOW = timedelta(minutes=15)
 @dataclass(frozen=True)
 class Status:
     label: str  # what the approval system calls it
-    step: str  # where the case is, in plain words
-    next: str  # what the applicant should do now
+    step: str  # where the case is, in plain words, said to the applicant
+    next: str  # what the applicant should do now, said to the applicant
+    staff_step: str  # where the case is, said to the window staff (the applicant is "申请人", never "您")
+    staff_next: str  # what the applicant should do now, as staff read it before telling them
     open: bool = True
     clock: bool = False  # the processing time is running, so the expected completion date means something
 
@@ -39,40 +42,54 @@ STATUSES: dict[str, Status] = {
         "预审中",
         "窗口正在预审您提交的材料，看是否齐全、是否符合要求。",
         "请保持电话畅通；如需补充材料，窗口会与您联系。",
+        "窗口正在预审申请人提交的材料，看是否齐全、是否符合要求。",
+        "申请人保持电话畅通即可；如需补充材料，由窗口联系申请人。",
     ),
     "accepted": Status(
         "已受理",
         "申请已正式受理，即将进入审查。",
         "目前无需您做什么，请留意后续通知。",
+        "申请已正式受理，即将进入审查。",
+        "申请人目前无需做什么，留意后续通知即可。",
         clock=True,
     ),
     "in_review": Status(
         "审查中",
         "申请正在审查，必要时会组织现场踏勘或专家评审。",
         "目前无需您做什么；如审查中发现问题，窗口会与您联系。",
+        "申请正在审查，必要时会组织现场踏勘或专家评审。",
+        "申请人目前无需做什么；如审查中发现问题，由窗口联系申请人。",
         clock=True,
     ),
     "needs_supplement": Status(
         "待补正",
         "审查发现材料缺失或不符合要求，需要您补正。",
         "请按下列清单补齐材料，在截止日期前通过原渠道（网上或窗口）提交。",
+        "审查发现材料缺失或不符合要求，申请人需要补正。",
+        "申请人应按下列清单补齐材料，在补正截止日期前通过原渠道（网上或窗口）提交。",
     ),
     "completed": Status(
         "已办结",
         "办件已办结。",
         "请通过“一网通办”查看或按通知领取办理结果。",
+        "办件已办结。",
+        "申请人可通过“一网通办”查看，或按通知领取办理结果。",
         open=False,
     ),
     "rejected": Status(
         "不予许可",
         "办件已办结，结果为不予许可。",
         "不予许可决定书会说明理由和您可以申请复议或提起诉讼的途径；如有疑问，请联系窗口。",
+        "办件已办结，结果为不予许可。",
+        "不予许可决定书写明了理由和申请人可以申请复议或提起诉讼的途径；申请人如有疑问，可联系窗口。",
         open=False,
     ),
     "withdrawn": Status(
         "已撤回",
         "申请已撤回，办理终止。",
         "如需重新办理，请重新提交申请。",
+        "申请已撤回，办理终止。",
+        "申请人如需重新办理，须重新提交申请。",
         open=False,
     ),
 }
@@ -280,6 +297,22 @@ def _failures(db: sqlite_utils.Database, column: str, value: str, since: str) ->
     return db.execute(sql, [value, since]).fetchone()[0]
 
 
+@contextmanager
+def _immediate(db: sqlite_utils.Database):
+    """A write transaction taken at once (BEGIN IMMEDIATE): one at a time across every worker.
+
+    A plain (deferred) transaction reads first and only then competes for the write lock, so
+    concurrent guesses could all count 4 failures and all be checked against the real digits.
+    """
+    db.conn.execute("begin immediate")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
 def lookup(
     db: sqlite_utils.Database,
     knowledge: Knowledge,
@@ -308,20 +341,24 @@ def lookup(
     case_no = normalise_case_no(case_no)
     now = now or datetime.now(UTC)
     since = (now - limits.window).isoformat(timespec="seconds")
-    if (
-        _failures(db, "case_no", case_no, since) >= limits.failures_per_case
-        or _failures(db, "client", client, since) >= limits.failures_per_client
-    ):
-        raise TooManyRequests(messages.case_locked)
-
-    row = next(db.query("select * from cases where case_no = ?", [case_no]), None) if case_no else None
-    expected = row["phone_last4"] if row else "----"
-    # Compare in constant time, and compare even for an unknown case, so that timing tells nothing.
-    if not (hmac.compare_digest(expected.encode(), digits.encode()) and row is not None):
-        with db.conn:
+    # Count, check and record in one write transaction, so that concurrent guesses queue up and
+    # each sees the failures before it: never more than `failures_per_case` are checked.
+    with _immediate(db):
+        if (
+            _failures(db, "case_no", case_no[:64], since) >= limits.failures_per_case
+            or _failures(db, "client", client, since) >= limits.failures_per_client
+        ):
+            raise TooManyRequests(messages.case_locked)
+        row = next(db.query("select * from cases where case_no = ?", [case_no]), None)
+        expected = row["phone_last4"] if row else "----"
+        # Compare in constant time, and compare even for an unknown case, so that timing tells nothing.
+        found = hmac.compare_digest(expected.encode(), digits.encode()) and row is not None
+        if not found:
             db.execute("delete from lookup_failures where failed_at < ?", [since])  # forget old ones
-            db["lookup_failures"].insert(
-                {"case_no": case_no[:64], "client": client, "failed_at": now.isoformat(timespec="seconds")}
+            db.execute(
+                "insert into lookup_failures (case_no, client, failed_at) values (?, ?, ?)",
+                [case_no[:64], client, now.isoformat(timespec="seconds")],
             )
+    if not found:
         raise NotFound(messages.case_not_found)
     return view(knowledge, row, db, today)

@@ -254,7 +254,7 @@ def users_add(name: str, role: str | None, password_stdin: bool):
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取新密码（供脚本使用）")
 def users_passwd(name: str, password_stdin: bool):
-    """为账号设置新密码（忘记密码时由管理员在服务器上重设）。"""
+    """为账号设置新密码（忘记密码时由管理员在服务器上重设），该账号已登录的会话随即失效。"""
     from .accounts import find_user, set_password
 
     with _database() as db:
@@ -264,7 +264,7 @@ def users_passwd(name: str, password_stdin: bool):
             user = set_password(db, name, _read_password(password_stdin))
         except AssistantError as e:
             raise click.ClickException(e.message) from e
-    click.echo(f"已为 {user.name} 设置新密码。")
+    click.echo(f"已为 {user.name} 设置新密码，该账号此前的登录已全部失效。")
 
 
 @users.command("disable", with_appcontext=False)
@@ -289,7 +289,7 @@ def _set_active(name: str, active: bool) -> None:
             user = set_active(db, name, active)
         except AssistantError as e:
             raise click.ClickException(e.message) from e
-    click.echo(f"已{'恢复' if active else '停用'}账号：{user.name}")
+    click.echo(f"已恢复账号：{user.name}，请重新登录。" if active else f"已停用账号：{user.name}，该账号的登录已全部失效。")
 
 
 @users.command("list", with_appcontext=False)

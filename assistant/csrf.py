@@ -2,8 +2,10 @@
 
 A page from another site can make the browser send a POST with the staff member's cookie, but it
 cannot read our pages, so it cannot know the token. Templates put `{{ csrf_field() }}` in every form;
-`protect(blueprint)` refuses any POST, PUT, PATCH or DELETE to that blueprint whose token is missing
-or wrong with a Chinese 400 page. The public chat API is not covered: it uses no cookie at all.
+`protect(blueprint)` refuses every request to that blueprint whose token is missing or wrong with a
+Chinese 400 page, except a GET or HEAD without a body: those are the only requests our views answer
+without side effects. (Flask hands HEAD to the GET view, so a view must run its POST branch only for
+a POST, never for "not a GET".) The public chat API is not covered: it uses no cookie at all.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .errors import AssistantError
 SESSION_KEY = "csrf_token"
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 class CSRFError(AssistantError):
@@ -46,9 +48,21 @@ def field() -> Markup:
     return Markup(f'<input type="hidden" name="{FIELD}" value="{escape(token())}">')
 
 
+def _exempt() -> bool:
+    """A GET or HEAD with no body: nothing to submit, so nothing to forge.
+
+    A body on a GET or HEAD is a form submission in disguise (browsers never send one): it must
+    carry the token like a POST, whatever the view does with it.
+    """
+    if request.method not in SAFE_METHODS:
+        return False
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return not request.content_length and not chunked
+
+
 def check() -> None:
-    """Raise `CSRFError` unless an unsafe request carries this session's token (form field or header)."""
-    if request.method in SAFE_METHODS:
+    """Raise `CSRFError` unless the request is exempt or carries this session's token (field or header)."""
+    if _exempt():
         return
     expected = session.get(SESSION_KEY)
     sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
@@ -62,4 +76,6 @@ def protect(bp: Blueprint) -> None:
 
 
 def init_app(app: Flask) -> None:
+    """`csrf_field()` for forms, `csrf_token()` for pages whose scripts send the header instead."""
     app.jinja_env.globals["csrf_field"] = field
+    app.jinja_env.globals["csrf_token"] = token

@@ -71,15 +71,37 @@ def error_body(message: str) -> dict:
     return {"error": message}
 
 
+# JSON callers: the public API, and the console's own JSON routes (the desk's search as you type).
+JSON_PREFIXES = ("/api/", "/staff/api/", "/admin/api/")
+
+
 def _wants_json() -> bool:
     """API callers and monitoring (`/healthz`) read JSON; people get a page."""
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith(JSON_PREFIXES) or request.path == "/healthz"
+
+
+def _in_console() -> bool:
+    return request.path.startswith(("/staff", "/admin"))
+
+
+def _page(message: str, status: int) -> str:
+    """The error page; inside the console, with the console's header like every other staff page.
+
+    The header asks who is logged in, which needs the database: should that fail too (a 500 from
+    a broken database), the plain page is shown instead of none.
+    """
+    if _in_console():
+        try:
+            return render_template("error.html", message=message, status=status, layout="staff/layout.html")
+        except Exception:
+            log.exception("the console's error page failed on %s; showing the plain one", request.path)
+    return render_template("error.html", message=message, status=status, layout=None)
 
 
 def _respond(message: str, status: int):
     if _wants_json():
         return jsonify(error_body(message)), status
-    return render_template("error.html", message=message, status=status), status
+    return _page(message, status), status
 
 
 def register(app: Flask) -> None:

@@ -164,6 +164,16 @@ def _materials(value: object, csv_format: bool, errors: list[str]) -> list[str]:
     return []
 
 
+def _addressable(case_no: str) -> bool:
+    """Whether the case page's address (/staff/cases/<case_no>) can carry this number unchanged.
+
+    A `/` inside a number is fine (QP/2026/0042): the route takes the rest of the path. But browsers
+    and proxies rewrite `.` and `..` segments and merge `//`, and a leading or trailing `/` leaves
+    an empty segment: such a number would import and then never open.
+    """
+    return not any(part in ("", ".", "..") for part in case_no.split("/"))
+
+
 def check_row(raw: dict, knowledge: Knowledge, csv_format: bool = False) -> tuple[dict | None, list[str]]:
     """The row ready for the database, or None and the Chinese messages saying what is wrong."""
     errors: list[str] = []
@@ -174,6 +184,11 @@ def check_row(raw: dict, knowledge: Knowledge, csv_format: bool = False) -> tupl
     case_no = _text(raw.get("case_no"), "case_no", errors, required=True, limit=64)
     if case_no and _BAD_CASE_NO.search(case_no):
         errors.append(f"case_no“{case_no}”不能含空格或控制字符")
+    elif case_no and not _addressable(normalise_case_no(case_no)):
+        errors.append(
+            f"case_no“{case_no}”无法在工作台打开：“/”不能在开头或结尾、不能连用，"
+            "以“/”分开的各段也不能是“.”或“..”"
+        )
     item_id = _text(raw.get("item_id"), "item_id", errors, required=True, limit=64)
     if item_id and item_id not in knowledge.items:
         errors.append(f"item_id“{item_id}”不是知识库里的事项（见 knowledge/items/）")
