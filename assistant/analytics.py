@@ -1,4 +1,5 @@
-"""Numbers for the administrators' dashboard: what people ask, what went unanswered, where cases stand.
+"""Numbers for the administrators' dashboard: what people ask, what went unanswered, where cases stand,
+how many people wait for a call back.
 
 Read-only. Questions are stored already masked (chat.py), so the knowledge gaps can be shown as is.
 """
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from .callbacks import count_open
 from .cases import STATUSES
 
 KINDS = {
@@ -97,3 +99,8 @@ def cases_by_status(db: sqlite_utils.Database) -> list[StatusCount]:
     counts = dict(db.execute("select status, count(*) from cases group by status").fetchall())
     statuses = list(STATUSES) + sorted(s for s in counts if s not in STATUSES)
     return [StatusCount(s, STATUSES[s].label if s in STATUSES else s, counts.get(s, 0)) for s in statuses]
+
+
+def open_callbacks(db: sqlite_utils.Database) -> int:
+    """Callback requests (转人工 / 留言) not yet closed: people waiting for the office to call them."""
+    return count_open(db)

@@ -1,4 +1,5 @@
-"""One turn of the conversation: check the message, look up a case or match the knowledge, remember.
+"""One turn of the conversation: check the message, look up a case or a callback request or match the
+knowledge, remember.
 
 Shared by `POST /api/chat` and `assistant ask`. Every question is stored, masked, before its reply
 is returned (the office's record of what people ask and what went unanswered).
@@ -13,7 +14,7 @@ from datetime import UTC, date, datetime
 
 import sqlite_utils
 
-from . import cases, conversation
+from . import callbacks, cases, conversation
 from .errors import AssistantError, BadRequest
 from .knowledge import Knowledge
 from .matcher import match
@@ -99,8 +100,10 @@ def turn(
     # The four digits that prove ownership of a case are a credential: never stored.
     log_id = _log_question(db, context.id, _mask_case_message(text) if about_case else text)
 
-    reply, context = _case_turn(db, knowledge, text, context, client, limits) or answer(
-        knowledge, text, thresholds, context, today
+    reply, context = (
+        _case_turn(db, knowledge, text, context, client, limits)
+        or _callback_turn(db, text, context)
+        or answer(knowledge, text, thresholds, context, today)
     )
     conversation.save(db, context)
     db["questions"].update(log_id, {"kind": reply.kind, "item_id": reply.item_id, "score": reply.score})
@@ -149,3 +152,13 @@ def _case_turn(db, knowledge: Knowledge, text: str, context: conversation.Contex
     except AssistantError as e:
         return Reply("case", e.message, actions=("case_lookup",)), context
     return Reply("case", view.as_text()), replace(context, item_id=view.item_id)
+
+
+def _callback_turn(db, text: str, context: conversation.Context):
+    """The status of a callback request whose reference the message holds (nothing personal), or None.
+
+    Runs after `_case_turn`: a reference has no letter, so it is never a case number, and a message
+    with a case number stays a case look-up.
+    """
+    found = callbacks.chat_reply(db, text)
+    return (Reply("case", found), context) if found else None

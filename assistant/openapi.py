@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the public API, served at `GET /api/openapi.json`.
 
 Written by hand from what the views return (`Reply.as_json`, `CaseView.as_json`, `PreReview.as_json`,
-`prereview.checklist`, `/healthz`), so that integrators (the district portal, a WeChat mini-program)
+`prereview.checklist`, `/healthz`, `POST /api/callbacks`), so that integrators (the district portal, a WeChat mini-program)
 know the exact shape; `tests/test_openapi.py` checks it against the routes and real responses.
 Status values and limits are taken from the code and the settings, so they cannot drift apart.
 Pure: no Flask, no request.
@@ -9,13 +9,14 @@ Pure: no Flask, no request.
 
 from __future__ import annotations
 
+from . import callbacks
 from .cases import STATUSES
 from .settings import SETTINGS
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 JSON = "application/json"
 CHAT_KINDS = ("answer", "clarify", "decline", "smalltalk", "case")
-ACTIONS = ("prereview", "case_lookup")
+ACTIONS = ("prereview", "case_lookup", "callback")
 
 
 def _ref(name: str) -> dict:
@@ -122,7 +123,7 @@ def _schemas() -> dict:
                     **text,
                     "enum": list(CHAT_KINDS),
                     "description": "answer 直接回答；clarify 请用户选择或说得更具体；decline 婉拒并给出咨询渠道；"
-                    "smalltalk 寒暄；case 办件查询（含查询失败和次数过多的提示）。",
+                    "smalltalk 寒暄；case 办件查询（含查询失败和次数过多的提示），或按留言编号查询回电请求的进度。",
                 },
                 "item_id": _nullable({"type": "string", "description": "回答所依据的知识库事项编号；kind 不是 answer 时为 null"}),
                 "entry_id": _nullable(
@@ -139,7 +140,8 @@ def _schemas() -> dict:
                 "actions": {
                     "type": "array",
                     "items": {**text, "enum": list(ACTIONS)},
-                    "description": "页面可附带的工具：prereview 材料预审，case_lookup 办件查询",
+                    "description": "页面可附带的工具：prereview 材料预审，case_lookup 办件查询，"
+                    "callback 留言请工作人员回电（见 POST /api/callbacks；婉拒、“都不是”和“转人工”时附带）",
                 },
             },
         ),
@@ -232,6 +234,46 @@ def _schemas() -> dict:
                 "reply": {**text, "description": "整理好的预审结果文字（简单标记）"},
             },
         ),
+        "CallbackRequest": {
+            "type": "object",
+            "description": "留言，请工作人员回电。问题、称呼和时间中的手机号、身份证号打码后保存；电话完整保存（回电需要），"
+            "工作人员页面上打码显示，查看完整号码记入审计日志。",
+            "properties": {
+                "name": {**text, "description": f"称呼，最多 {callbacks.MAX_NAME_CHARS} 字", "examples": ["王先生"]},
+                "phone": {
+                    **text,
+                    "description": "联系电话：11位手机号码，或上海固定电话（8位号码，可加区号021）；"
+                    "可含空格、短横线、括号、+86，全角数字亦可。其他格式返回 400。",
+                    "examples": ["139 0000 0000", "021-6000 0000"],
+                },
+                "question": {
+                    **text,
+                    "description": f"想咨询的问题，最多 {callbacks.MAX_QUESTION_CHARS} 字",
+                    "examples": ["地下室改成仓库要办什么手续？"],
+                },
+                "consent": {
+                    "type": "boolean",
+                    "const": True,
+                    "description": "同意工作人员使用所留电话联系；必须为 true，否则返回 400",
+                },
+                "preferred_time": _nullable(
+                    {"type": "string", "description": f"方便接听的时间（选填），最多 {callbacks.MAX_TIME_CHARS} 字"}
+                ),
+                "conversation_id": _nullable({"type": "string", "description": "所在对话的 conversation_id（选填）"}),
+            },
+            "required": ["name", "phone", "question", "consent"],
+        },
+        "CallbackCreated": _object(
+            "留言已收到。",
+            {
+                "reference": {
+                    **text,
+                    "pattern": "^[2-9][0-9]{2}-[0-9]{3}-[0-9]{3}$",
+                    "description": "留言编号（9位数字，如 482-917-305），可在电话中报给工作人员；"
+                    "在对话中发送编号可查询处理进度（待处理、已有工作人员跟进、已回电处理），不显示任何个人信息",
+                },
+            },
+        ),
         "Health": _object(
             "服务状态。",
             {
@@ -264,6 +306,11 @@ def _responses() -> dict:
             "（默认值，可配置），暂时拒绝查询，即使后四位正确。",
         ),
         "ItemNotFound": _json(_ref("Error"), "没有这个事项，或这个事项没有材料清单。"),
+        "TooManyCallbacks": _json(
+            _ref("Error"),
+            f"同一客户端 {int(callbacks.DEFAULT_LIMITS.window.total_seconds() // 3600)} 小时内最多留言 "
+            f"{callbacks.DEFAULT_LIMITS.per_client} 条，超过后暂时拒绝。",
+        ),
     }
 
 
@@ -340,6 +387,21 @@ def _paths() -> dict:
                 },
             }
         },
+        "/api/callbacks": {
+            "post": {
+                "tags": ["留言"],
+                "operationId": "requestCallback",
+                "summary": "留言，请工作人员回电",
+                "description": "对话中婉拒、用户选择“都不是”或要求转人工时，页面提供此表单。必须明确同意（consent 为 true）。",
+                "requestBody": _body("CallbackRequest", "称呼、电话、问题、同意回电"),
+                "responses": {
+                    "201": _json(_ref("CallbackCreated"), "已收到留言"),
+                    "400": _shared("BadRequest"),
+                    "413": _shared("PayloadTooLarge"),
+                    "429": _shared("TooManyCallbacks"),
+                },
+            }
+        },
         "/healthz": {
             "get": {
                 "tags": ["运维"],
@@ -368,7 +430,7 @@ def spec() -> dict:
             "title": "人防咨询助手 公共接口",
             "version": "1.0.0",
             "description": (
-                "青浦区国防动员办公室（人防）在线咨询助手的公共接口：咨询问答、办件进度查询、材料预审。"
+                "青浦区国防动员办公室（人防）在线咨询助手的公共接口：咨询问答、办件进度查询、材料预审、留言请工作人员回电。"
                 "所有 JSON 均为 UTF-8（非 ASCII 字符是否转义不作保证）。"
                 "出错时返回 {\"error\": \"中文说明\"} 和相应的 4xx 状态码。"
             ),
@@ -377,6 +439,7 @@ def spec() -> dict:
             {"name": "咨询", "description": "问答"},
             {"name": "办件", "description": "办件进度查询"},
             {"name": "预审", "description": "正式申报前的材料自助预审"},
+            {"name": "留言", "description": "请工作人员回电"},
             {"name": "运维", "description": "健康检查和接口说明"},
         ],
         "paths": _paths(),

@@ -27,7 +27,7 @@ class Reply:
     score: float = 0.0
     suggestions: list[dict] = field(default_factory=list)
     details: list[dict] = field(default_factory=list)
-    actions: tuple[str, ...] = ()  # what the page may offer next: "prereview", "case_lookup"
+    actions: tuple[str, ...] = ()  # what the page may offer next: "prereview", "case_lookup", "callback"
     entry_id: str | None = None  # the item's entry whose answer `text` gives
     related: list[dict] = field(default_factory=list)  # the item's other entries: {item_id, entry_id, title}
 
@@ -117,7 +117,9 @@ def compose(knowledge: Knowledge, decision: Decision, today: date | None = None)
 def _compose(knowledge: Knowledge, decision: Decision) -> Reply:
     messages = knowledge.messages
     if decision.kind == "smalltalk" and decision.smalltalk:
-        return Reply("smalltalk", decision.smalltalk.reply, suggestions=quick_topics(knowledge))
+        # Asking for a person (转人工) is answered with the way to reach one: a callback request.
+        actions = ("callback",) if decision.smalltalk.id == "human" else ()
+        return Reply("smalltalk", decision.smalltalk.reply, suggestions=quick_topics(knowledge), actions=actions)
     if decision.kind == "clarify" and decision.vague:
         return Reply("clarify", messages.vague, suggestions=quick_topics(knowledge))
     if decision.kind == "clarify":
@@ -126,11 +128,15 @@ def _compose(knowledge: Knowledge, decision: Decision) -> Reply:
             none_of_these = {"item_id": None, "title": messages.none_of_these}
             return Reply("clarify", messages.rejected, suggestions=[*_suggest(knowledge, ids), none_of_these])
         if decision.rejected:
-            return Reply("clarify", messages.rejected_none, suggestions=quick_topics(knowledge)[:4])
+            return Reply(
+                "clarify", messages.rejected_none, suggestions=quick_topics(knowledge)[:4], actions=("callback",)
+            )
         return Reply("clarify", messages.clarify, score=decision.score, suggestions=_suggest(knowledge, ids))
     if decision.kind == "decline" or decision.item_id is None:
         text = decision.referral.reply if decision.referral else f"{messages.decline}\n{messages.decline_hint}"
-        return Reply("decline", text, score=decision.score, suggestions=quick_topics(knowledge)[:4])
+        return Reply(
+            "decline", text, score=decision.score, suggestions=quick_topics(knowledge)[:4], actions=("callback",)
+        )
 
     item = knowledge.items[decision.item_id]
     entry = item.entry(decision.entry) if decision.entry else None

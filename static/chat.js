@@ -1,4 +1,5 @@
-// The applicant chat page: send questions, show replies, pre-review materials, look up a case.
+// The applicant chat page: send questions, show replies, pre-review materials, look up a case,
+// leave a callback request (留言，请工作人员回电).
 //
 // Rules this file keeps:
 // - Every piece of text, the user's or the server's, enters the page through textContent
@@ -32,6 +33,14 @@ const TEXT = {
   suggestAnswer: "您可能还想了解：",
   suggestClarify: "请点选：",
   relatedQuestions: "相关问题：",
+  callbackOpen: "留言，请工作人员回电",
+  callbackName: "请填写您的称呼，例如“王先生”。",
+  callbackPhone: "请填写联系电话，方便工作人员回电。",
+  callbackQuestion: "请写下您想咨询的问题。",
+  callbackConsent: "请勾选同意，工作人员才能给您回电。",
+  callbackAsk: "提交留言，请工作人员回电",
+  callbackDone: (reference) =>
+    `已收到您的留言，留言编号：**${reference}**\n工作人员会在工作时间按您留下的电话回电，请保持电话畅通。\n请记下留言编号：在这里发送编号，就能查询处理进度。`,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -47,10 +56,21 @@ const caseOpen = $("case-open");
 const caseForm = $("case-form");
 const caseNo = $("case-no");
 const casePhone = $("case-phone");
+const callbackPanel = $("callback-panel");
+const callbackForm = $("callback-form");
+const callbackName = $("callback-name");
+const callbackPhone = $("callback-phone");
+const callbackQuestion = $("callback-question");
+const callbackTime = $("callback-time");
+const callbackConsent = $("callback-consent");
+const callbackError = $("callback-error");
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 let busy = false;
 let uid = 0;
+// The last question the assistant tried to answer: what a callback request is about. Not "转人工"
+// or "都不是", which only ask for a person.
+let lastQuestion = "";
 
 // ---- conversation id ---------------------------------------------------------------------------
 
@@ -207,6 +227,7 @@ function ask(text, { fromBox = false } = {}) {
       return;
     }
     saveConversationId(result.data.conversation_id);
+    rememberQuestion(message, result.data);
     showReply(result.data);
   });
 }
@@ -228,6 +249,7 @@ function showReply(data) {
     body.appendChild(el("div", "actions")).append(button);
     openCasePanel({ focus: false });
   }
+  if (actions.includes("callback")) body.append(callbackStarter());
   const related = Array.isArray(data.related_questions) ? data.related_questions.filter((q) => q && q.title) : [];
   if (related.length) body.append(chipList(related, TEXT.relatedQuestions, "chips chips--questions"));
   const suggestions = Array.isArray(data.suggestions) ? data.suggestions.filter((s) => s && s.title) : [];
@@ -386,6 +408,99 @@ function postAndShow(path, payload, modifier) {
   });
 }
 
+// ---- callback request (留言，请工作人员回电) ----------------------------------------------------------
+
+/** Remember `message` if it was a question the assistant tried to answer (or declined). A clarify
+ * after "不是这个" (it offers the "都不是" button, whose item_id is null) or one that offers a
+ * callback answers a rejection, not a question. */
+function rememberQuestion(message, data) {
+  const actions = Array.isArray(data.actions) ? data.actions : [];
+  const suggestions = Array.isArray(data.suggestions) ? data.suggestions : [];
+  const rejection = actions.includes("callback") || suggestions.some((s) => s && s.item_id === null);
+  if (data.kind === "answer" || data.kind === "decline" || (data.kind === "clarify" && !rejection)) lastQuestion = message;
+}
+
+let callbackOpener = null; // the button that opened the form: focus goes back to it
+let callbackPrefill = "";
+
+/** The "留言，请工作人员回电" button under a reply; it opens the form below the question box. */
+function callbackStarter() {
+  const wrap = el("div", "actions");
+  const button = el("button", "button action", TEXT.callbackOpen);
+  button.type = "button";
+  button.dataset.callbackOpen = "";
+  button.setAttribute("aria-controls", "callback-panel");
+  button.setAttribute("aria-expanded", String(!callbackPanel.hidden));
+  button.addEventListener("click", () => openCallbackPanel(button));
+  wrap.append(button);
+  return wrap;
+}
+
+function setCallbackExpanded(open) {
+  for (const button of document.querySelectorAll("[data-callback-open]")) button.setAttribute("aria-expanded", String(open));
+}
+
+function openCallbackPanel(opener) {
+  callbackOpener = opener;
+  // Prefilled with the question asked, unless the user has already written their own.
+  if (!callbackQuestion.value.trim() || callbackQuestion.value === callbackPrefill) {
+    callbackQuestion.value = lastQuestion;
+    callbackPrefill = lastQuestion;
+  }
+  callbackPanel.hidden = false;
+  setCallbackExpanded(true);
+  callbackName.focus(); // the user asked for the form
+}
+
+function closeCallbackPanel() {
+  callbackPanel.hidden = true;
+  setCallbackExpanded(false);
+  if (callbackOpener && callbackOpener.isConnected) callbackOpener.focus();
+}
+
+function showCallbackError(text) {
+  callbackError.textContent = text;
+  callbackError.hidden = !text;
+}
+
+function sendCallback(event) {
+  event.preventDefault();
+  const name = callbackName.value.trim();
+  const phone = callbackPhone.value.trim();
+  const questionText = callbackQuestion.value.trim();
+  fieldError(callbackName, name ? "" : TEXT.callbackName);
+  fieldError(callbackPhone, phone ? "" : TEXT.callbackPhone);
+  fieldError(callbackQuestion, questionText ? "" : TEXT.callbackQuestion);
+  fieldError(callbackConsent, callbackConsent.checked ? "" : TEXT.callbackConsent);
+  showCallbackError("");
+  const firstBad = [[name, callbackName], [phone, callbackPhone], [questionText, callbackQuestion], [callbackConsent.checked, callbackConsent]].find(([ok]) => !ok);
+  if (firstBad) return firstBad[1].focus();
+  if (busy) {
+    busyNote.textContent = TEXT.wait;
+    return;
+  }
+  const payload = { name, phone, question: questionText, consent: true };
+  const time = callbackTime.value.trim();
+  if (time) payload.preferred_time = time;
+  const conversationId = loadConversationId();
+  if (conversationId) payload.conversation_id = conversationId;
+  withBusy(async () => {
+    const result = await api("POST", "/api/callbacks", payload);
+    if (!result.ok) {
+      showCallbackError(result.message); // the form stays open and filled, to correct and send again
+      return;
+    }
+    // The name and phone leave the page as soon as they are sent; only the reference is shown.
+    callbackForm.reset();
+    callbackPrefill = "";
+    closeCallbackPanel();
+    addUserMessage(TEXT.callbackAsk);
+    const body = addMessage("assistant");
+    body.classList.add("msg__body--callback");
+    body.append(renderMarkup(TEXT.callbackDone(String(result.data.reference ?? ""))));
+  });
+}
+
 // ---- wiring ------------------------------------------------------------------------------------
 
 askForm.addEventListener("submit", (event) => {
@@ -421,6 +536,8 @@ caseOpen.addEventListener("click", () => {
 });
 $("case-close").addEventListener("click", closeCasePanel);
 caseForm.addEventListener("submit", lookUpCase);
+callbackForm.addEventListener("submit", sendCallback);
+$("callback-close").addEventListener("click", closeCallbackPanel);
 casePhone.addEventListener("input", () => {
   // Keep only digits; full-width digits from a Chinese keyboard become ASCII.
   const clean = casePhone.value.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/\D/g, "").slice(0, 4);

@@ -1,10 +1,10 @@
-"""The public JSON API: chat, topics, case look-up and pre-review. Errors are `{"error": "..."}`."""
+"""The public JSON API: chat, topics, case look-up, pre-review, callback requests. Errors are `{"error": "..."}`."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import cases, chat, knowledge_service, openapi, prereview
+from .. import callbacks, cases, chat, knowledge_service, openapi, prereview
 from ..db import get_db
 from ..errors import BadRequest
 from ..replies import quick_topics
@@ -104,3 +104,20 @@ def prereview_check():
 def openapi_document():
     """The OpenAPI 3.1 description of this API (and of `/healthz`)."""
     return jsonify(openapi.spec())
+
+
+@bp.post("/callbacks")
+def callback_request():
+    """A callback request (转人工 / 留言): 201 `{"reference"}`; 400 without consent or with a bad phone;
+    429 when this client has asked too often."""
+    data = json_body()
+    submission = callbacks.check(
+        data.get("name"),
+        data.get("phone"),
+        data.get("question"),
+        data.get("consent"),
+        preferred_time=data.get("preferred_time"),
+        conversation_id=data.get("conversation_id"),
+    )
+    reference = callbacks.create(get_db(), submission, client=client_address())
+    return jsonify({"reference": reference}), 201
