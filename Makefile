@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_matcher.py
 	$(PY) bench/probe.py --show 0
 	$(PY) bench/probe.py --set bench/blind.jsonl --show 0
+	$(PY) bench/bench_desk.py
 	$(PY) bench/bench_import.py
 
 clean:

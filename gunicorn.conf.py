@@ -7,5 +7,6 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = 2
 timeout = 30
 accesslog = "-"
-# Query strings never carry personal data here, but keep the log line short and free of bodies.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# The path without its query string (%(U)s, not the request line %(r)s): the staff desk searches by
+# GET ?q=, which may hold an applicant's name or phone. Short lines, no bodies.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

@@ -413,6 +413,31 @@ def _choices(index: Index, words: list[str], ranked: list[tuple[str, float]], fl
     return tuple(Candidate(i, round(s, 1)) for i, s in pool[:3])
 
 
+def _item_scores(index: Index, word_codes: list[str]) -> dict[str, float]:
+    """Every item's score for a question's words, with the bonus of the intents it states."""
+    code = "".join(word_codes)
+    scores = score_documents(index.items, code)
+    bounds = _word_bounds(word_codes)
+    for item_id in {
+        item_id
+        for item_id, icode in index.intents
+        if any(at in bounds or at + len(icode) in bounds for at in _occurrences(code, icode))
+    }:
+        # 到哪一步了 / 会怎么处罚 say what the person wants, whatever item they name: the purpose
+        # outweighs the topic (上周交的验收申请到哪一步了 is a progress question).
+        scores[item_id] = min(100.0, scores[item_id] + INTENT_BONUS)
+    return scores
+
+
+def rank_items(knowledge: Knowledge, text: str) -> tuple[list[tuple[str, float]], str]:
+    """Every item scored for `text` as `match` scores it, best first, and the text's sound code
+    (for `choose_entry`). For callers that list several items, such as the staff desk."""
+    index = build_index(knowledge)
+    word_codes = index.vocab.word_codes(index.vocab.canonicalise(text))
+    ranked = sorted(_item_scores(index, word_codes).items(), key=lambda kv: kv[1], reverse=True)
+    return ranked, "".join(word_codes)
+
+
 def _word_bounds(word_codes: list[str]) -> set[int]:
     """Where words begin and end in the joined code. An intent must begin or end at one: 罚多少 is
     not in 人防法一共多少条 (it would begin after 人防 and end inside 一共多少), 被罚 is in 会被罚."""
@@ -467,18 +492,9 @@ def match(
     if talk is not None:
         return Decision("smalltalk", smalltalk=talk)
 
-    word_codes = [index.vocab.sounds([w]) for w in index.vocab.words(canonical)]
+    word_codes = index.vocab.word_codes(canonical)
     code = "".join(word_codes)
-    scores = score_documents(index.items, code)
-    bounds = _word_bounds(word_codes)
-    for item_id in {
-        item_id
-        for item_id, icode in index.intents
-        if any(at in bounds or at + len(icode) in bounds for at in _occurrences(code, icode))
-    }:
-        # 到哪一步了 / 会怎么处罚 say what the person wants, whatever item they name: the purpose
-        # outweighs the topic (上周交的验收申请到哪一步了 is a progress question).
-        scores[item_id] = min(100.0, scores[item_id] + INTENT_BONUS)
+    scores = _item_scores(index, word_codes)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     candidates = tuple(Candidate(i, round(s, 1)) for i, s in ranked[:4])
     top = candidates[0] if candidates else Candidate("", 0.0)

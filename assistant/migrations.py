@@ -134,3 +134,73 @@ def m006_audit_log(db: sqlite_utils.Database) -> None:
             f"create trigger audit_log_no_{verb} before {verb} on audit_log "
             "begin select raise(abort, 'the audit log is append-only'); end"
         )
+
+
+@migrations()
+def m007_console_hardening(db: sqlite_utils.Database) -> None:
+    """Sessions that end for good, and an audit log that `INSERT OR REPLACE` cannot rewrite.
+
+    `users.session_version` is copied into a session at login and compared on every request; it is
+    bumped at logout, at a new password and when the account is disabled, so every session started
+    before then is worthless, even after the account is enabled again.
+
+    REPLACE removes the row it collides with without firing delete triggers unless the connection
+    has turned recursive triggers on (sqlite-utils does; the sqlite3 shell does not), so m006's
+    triggers alone do not stop it: an insert that reuses an existing id is refused before it starts.
+    """
+    db["users"].add_column("session_version", int, not_null_default=0)
+    db.execute(
+        "create trigger audit_log_no_replace before insert on audit_log "
+        "when exists (select 1 from audit_log where id = new.id) "
+        "begin select raise(abort, 'the audit log is append-only'); end"
+    )
+
+
+@migrations()
+def m008_callbacks(db: sqlite_utils.Database) -> None:
+    """Callback requests (转人工 / 留言), and the submissions per client that the rate limit counts."""
+    db["callbacks"].create(
+        {
+            "id": int,
+            "reference": str,  # what the citizen reads out or sends in the chat: 482-917-305
+            "created_at": str,  # UTC, ISO 8601 to the second
+            "name": str,  # masked free text
+            "phone": str,  # in full, normalised (13812345678, 021-61234567): needed to call back
+            "question": str,  # masked free text
+            "preferred_time": str,  # masked free text
+            "conversation_id": str,  # the chat it came from, when known
+            "status": str,  # "open", "taken" or "closed"
+            "taken_by": str,
+            "taken_at": str,
+            "closed_by": str,
+            "closed_at": str,
+            "note": str,  # what staff did, masked
+        },
+        pk="id",
+        not_null={"reference", "created_at", "name", "phone", "question", "status"},
+    )
+    db["callbacks"].create_index(["reference"], unique=True)
+    db["callbacks"].create_index(["status", "created_at"])
+    # Kept apart from the requests, so a citizen's address is not stored with their name and phone,
+    # and forgotten once the limit's window has passed.
+    db["callback_submissions"].create({"id": int, "client": str, "at": str}, pk="id")
+    db["callback_submissions"].create_index(["client", "at"])
+
+
+
+@migrations()
+def m009_phone_enquiries(db: sqlite_utils.Database) -> None:
+    """Phone enquiries the window answered from the desk: the raw material of the office's 首办成功率."""
+    db["phone_enquiries"].create(
+        {
+            "id": int,
+            "at": str,  # UTC, ISO 8601 to the second
+            "user": str,  # the clerk's account name
+            "item_id": str,
+            "entry_id": str,
+            "outcome": str,  # "answered", "callback" or "referred"
+        },
+        pk="id",
+        not_null={"at", "user", "item_id", "outcome"},
+    )
+    db["phone_enquiries"].create_index(["at"])

@@ -166,6 +166,12 @@ class Vocabulary:
                     out.append(word)
         return out
 
+    def word_codes(self, canonical: str) -> list[str]:
+        """The sound code of each meaningful word of canonical text (joined, they are `sounds`)."""
+        words = self.words(canonical)
+        pinyin = self._reads_as_pinyin(t for w in words for t in _TOKEN.findall(w))
+        return [self._sounds(_TOKEN.findall(w), pinyin) for w in words]
+
     def sounds(self, words: Iterable[str]) -> str:
         """One code character per syllable (Chinese) or word (Latin, digits).
 
@@ -173,10 +179,15 @@ class Vocabulary:
         exactly like 人防车位; a Latin word that is not all pinyin (check, rent) stays one word.
         """
         tokens = [token for word in words for token in _TOKEN.findall(word)]
-        # Split only when every Latin word could be pinyin: in an English sentence, "warehouse" is
-        # English, not wa-re-hou-se.
+        return self._sounds(tokens, self._reads_as_pinyin(tokens))
+
+    def _reads_as_pinyin(self, tokens: Iterable[str]) -> bool:
+        """Split Latin words into syllables only when every one of them could be pinyin: in an English
+        sentence, "warehouse" is English, not wa-re-hou-se."""
         latin = [t for t in tokens if t.isalpha() and t.isascii()]
-        pinyin = all(t in _pinyin_syllables() or split_pinyin(t) or t in self._codes for t in latin)
+        return all(t in _pinyin_syllables() or split_pinyin(t) or t in self._codes for t in latin)
+
+    def _sounds(self, tokens: list[str], pinyin: bool) -> str:
         codes = []
         for token in tokens:
             if _HAN.match(token):

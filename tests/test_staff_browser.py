@@ -50,14 +50,14 @@ def test_a_clerk_logs_in_on_a_phone_finds_a_case_by_number_and_reveals_the_phone
         page.get_by_role("button", name="登录").click()
 
         expect(page).to_have_url(server + "/staff")
-        search = page.get_by_label("办件编号，或申请人、项目名称中的文字")
+        search = page.get_by_label("办件编号")
         expect(search).to_be_focused()  # the clerk can type as soon as the page is there
         assert horizontal_overflow(page) <= 0
         violations = serious_violations(page)
         assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
 
         search.fill("rf-test-0001")
-        search.press("Enter")
+        search.press("Enter")  # a whole case number and Enter: straight to the case
         expect(page).to_have_url(server + "/staff/cases/RF-TEST-0001")
         expect(page.get_by_role("heading", level=1)).to_contain_text("RF-TEST-0001")
         expect(page.get_by_text("测试建设有限公司")).to_be_visible()

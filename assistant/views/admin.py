@@ -1,10 +1,11 @@
-"""The administrators' dashboard: questions and knowledge gaps, knowledge warnings, cases, audit log."""
+"""The administrators' dashboard: questions and phone enquiries, knowledge gaps and warnings, callback
+requests, cases, audit log."""
 
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from .. import analytics, audit, csrf, knowledge_service
+from .. import analytics, audit, csrf, enquiries, knowledge_service
 from ..auth import role_required
 from ..db import get_db
 
@@ -33,6 +34,8 @@ def dashboard():
         last_7=analytics.questions_since(db, 7),
         last_30=analytics.questions_since(db, 30),
         shares=analytics.shares(db, 30),
+        phone=enquiries.counts(db, 30),
+        open_callbacks=analytics.open_callbacks(db),
         gaps=analytics.knowledge_gaps(db, 30, GAPS_SHOWN),
         warnings=store.warnings,
         statuses=analytics.cases_by_status(db),
