@@ -104,10 +104,23 @@ def normalise_case_no(case_no: str) -> str:
     return unicodedata.normalize("NFKC", case_no).strip().upper()
 
 
+# Codes that look like case numbers but never are: a resident ID (18 characters, may end in X, or
+# the old 15 digits), and national, trade and international standards (GB50038-2005, JGJ 59,
+# ISO9001). 沪国动〔2025〕4号 and other document numbers have no Latin letter, so never match.
+_ID_NUMBER = re.compile(r"\d{17}[\dX]|\d{15}")
+_STANDARD = re.compile(
+    r"(?:GB|GBT|GBJ|JGJ|JGT|CJJ|CJ|CECS|DB\d*|DBJ\d*|DGJ\d*|RFJ|HJ|JG|GA|JTG|TB|SL|DL|YB|QB|"
+    r"ISO|IEC|EN|ASTM|BS|DIN|ANSI|IEEE|NFPA|UL)[-_]?\d"
+)
+
+
 def find_case_number(text: str) -> str | None:
-    """The case number in a chat message, normalised, or None."""
-    found = _CASE_NO_IN_TEXT.search(unicodedata.normalize("NFKC", text))
-    return normalise_case_no(found.group(0)) if found else None
+    """The case number in a chat message, normalised, or None (never an ID number or a standard)."""
+    for found in _CASE_NO_IN_TEXT.finditer(unicodedata.normalize("NFKC", text)):
+        token = normalise_case_no(found.group(0))
+        if not _ID_NUMBER.fullmatch(token) and not _STANDARD.match(token):
+            return token
+    return None
 
 
 def expected_due(knowledge: Knowledge, item_id: str, submitted: date) -> date | None:
@@ -223,23 +236,33 @@ class CaseView:
         }
 
     def as_text(self) -> str:
-        """The answer in the chat's mark-up (lines, `- ` lists, **bold**)."""
+        """The answer in the chat's mark-up (lines, `- ` lists, **bold**), to be read top to bottom.
+
+        What to do next comes before the list it points to (请按下列清单…), and each deadline is said
+        once, with the working days left beside it: the reminders' own texts, written to be sent on
+        their own as a message, would only repeat the materials and dates above them.
+        """
         lines = [f"**办件 {self.case_no}：{self.status_label}**"]
         if self.demo:
             lines.append("（这是演示数据，仅供试用。）")
         lines += [f"事项：{self.item_name}", f"提交日期：{self.submitted_at[:10]}", f"当前进度：{self.step}"]
+        lines.append(f"下一步：{self.next_step}")
         if self.missing_materials:
             lines.append("**需要补正的材料：**")
             lines += [f"- {m}" for m in self.missing_materials]
+        left = {r.kind: r.working_days_left for r in self.reminders}
         if self.supplement_due and self.status == "needs_supplement":
-            lines.append(f"补正截止日期：{self.supplement_due}")
+            days = f"（{_days_phrase(left['supplement'])}）" if "supplement" in left else ""
+            lines.append(f"补正截止日期：**{self.supplement_due}**{days}")
         if self.due_date and STATUSES[self.status].clock:
-            note = "（按办理时限推算，以窗口通知为准）" if self.due_date_computed else ""
-            lines.append(f"预计办结日期：{self.due_date}{note}")
-        lines.append(f"下一步：{self.next_step}")
-        if self.reminders:
-            lines.append("**提醒：**")
-            lines += [f"- {r.text}" for r in self.reminders]
+            notes = []
+            if "completion" in left:
+                notes.append(_days_phrase(left["completion"]))
+                if left["completion"] < 0:
+                    notes.append("我们正在加紧办理，如有疑问请联系窗口")
+            if self.due_date_computed:
+                notes.append("按办理时限推算，以窗口通知为准")
+            lines.append(f"预计办结日期：{self.due_date}" + (f"（{'；'.join(notes)}）" if notes else ""))
         return "\n".join(lines)
 
 

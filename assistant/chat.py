@@ -21,8 +21,10 @@ from .matcher import match
 from .privacy import mask_text
 from .replies import Reply, compose
 
-_DIGITS4 = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
-_LONG_DIGITS = re.compile(r"[0-9]{4,}")
+# Four digits however typed (5678, 56 78, 5-6-7-8), and any longer run of digits with separators:
+# the digits that prove ownership of a case are found, and hidden in the log, in every spelling.
+_DIGITS4 = re.compile(r"(?<![0-9])(\d(?:[ \-.]?\d){3})(?![ \-.]?[0-9])")
+_LONG_DIGITS = re.compile(r"\d(?:[ \-.]?\d){3,}")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,10 @@ def turn(
         or answer(knowledge, text, thresholds, context, today)
     )
     conversation.save(db, context)
-    db["questions"].update(log_id, {"kind": reply.kind, "item_id": reply.item_id, "score": reply.score})
+    # The entry that answered is kept with the question, so 有帮助 / 没帮助 (feedback.py) says which text it was.
+    db["questions"].update(
+        log_id, {"kind": reply.kind, "item_id": reply.item_id, "entry_id": reply.entry_id, "score": reply.score}
+    )
     return reply, context.id
 
 
@@ -138,7 +143,7 @@ def _case_turn(db, knowledge: Knowledge, text: str, context: conversation.Contex
     digits = None
     if case_no:
         found = _DIGITS4.search(rest)
-        digits = found.group(1) if found else None
+        digits = re.sub(r"[^0-9]", "", found.group(1)) if found else None
     elif context.pending_case_no and _DIGITS4.fullmatch(re.sub(r"[^0-9]", "", rest) or "x"):
         case_no, digits = context.pending_case_no, re.sub(r"[^0-9]", "", rest)
     if not case_no:

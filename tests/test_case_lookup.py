@@ -158,3 +158,13 @@ def test_the_digits_are_never_stored_in_the_question_log(ask, case, db_path):
     ask("RF-2026-0042 手机13912345678")
     logged = [r["question"] for r in connect(db_path)["questions"].rows]
     assert not any("5678" in q for q in logged), logged
+
+
+@pytest.mark.parametrize("digits", ["56 78", "5-6-7-8", "５６７８"])
+def test_the_look_up_digits_work_however_typed_and_are_never_stored(ask, case, db_path, digits):
+    reply = ask(f"RF-2026-0042 {digits}")
+    assert reply["kind"] == "case" and "待补正" in reply["reply"]
+    first = ask("RF-2026-0042")
+    assert ask(digits, first["conversation_id"])["kind"] == "case"
+    logged = " ".join(r["question"] for r in connect(db_path)["questions"].rows)
+    assert "78" not in logged and "７８" not in logged, logged
