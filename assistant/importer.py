@@ -10,10 +10,9 @@ instead of duplicating the case. Format: `../shared/spec/contracts.md`, "Case im
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +27,11 @@ REQUIRED = ("case_no", "item_id", "applicant", "contact_phone", "submitted_at", 
 OPTIONAL = ("project_name", "updated_at", "missing_materials", "supplement_due", "due_date", "notes")
 FIELDS = REQUIRED + OPTIONAL
 MAX_PROBLEMS = 200  # enough to fix a file; a wholly wrong file should not print 100,000 lines
+# A CSV cell longer than this, or spanning more lines than this, is a stray quote or a broken file.
+MAX_CELL_CHARS = 20_000
+MAX_CELL_LINES = 20
+BATCH = 5_000  # rows written per statement batch
+csv.field_size_limit(MAX_CELL_CHARS)  # a longer cell is a stray quote swallowing the file, not data
 PROGRESS_EVERY = 10000
 
 _PHONE_JUNK = re.compile(r"[\s()（）+\-－—]")
@@ -92,27 +96,50 @@ def _read_jsonl(path: Path, problem: Callable[[int, str], None]) -> Iterator[tup
 
 
 def _read_csv(path: Path, problem: Callable[[int, str], None]) -> Iterator[tuple[int, dict]]:
+    """Rows of a CSV file, read as a stream (a million rows never sit in memory at once).
+
+    What the csv module cannot read becomes a `FILE:LINE` problem, never a traceback: a line that is
+    not UTF-8, a cell over `MAX_CELL_CHARS`, and a stray quote — an opening `"` never closed swallows
+    the lines after it into one cell, so a cell running over `MAX_CELL_LINES` lines is reported at
+    the line where it began. Reading stops at the first such fault: what follows cannot be trusted.
+    """
+    not_utf8: list[int] = []
+
+    def text_lines() -> Iterator[str]:
+        for number, text in _lines(path):
+            if text is None:
+                not_utf8.append(number)
+                return
+            yield text
+
+    reader = csv.reader(text_lines())
+    start = 1
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = path.read_bytes()[: e.start].count(b"\n") + 1
-        problem(line, "不是 UTF-8 编码，请以 UTF-8 保存文件（Excel 里选“CSV UTF-8”）")
-        return
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header:
-        problem(1, "文件是空的：第一行应当是表头（case_no,item_id,…）")
-        return
-    header = [h.strip() for h in header]
-    start = reader.line_num + 1
-    for record in reader:
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) != len(header):
-            problem(line, f"有 {len(record)} 列，表头有 {len(header)} 列（是否有未加引号的逗号？）")
-            continue
-        yield line, {h: cell for h, cell in zip(header, record, strict=True) if h}
+        header = next(reader, None)
+        if not header and not not_utf8:
+            problem(1, "文件是空的：第一行应当是表头（case_no,item_id,…）")
+            return
+        header = [h.strip() for h in header or []]
+        start = reader.line_num + 1
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if reader.line_num - line + 1 > MAX_CELL_LINES:
+                problem(line, "这一行的引号没有配对：从这里开始的引号一直没有结束，后面的内容都被当成了一格"
+                              "（请检查这一行里多余的 \" 号）")
+                return
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                problem(line, f"有 {len(record)} 列，表头有 {len(header)} 列（是否有未加引号的逗号或多余的引号？）")
+                continue
+            yield line, {h: cell for h, cell in zip(header, record, strict=True) if h}
+    except csv.Error as e:
+        if "field larger than field limit" in str(e):
+            problem(start, f"有一格内容太长（超过 {MAX_CELL_CHARS} 个字符），或引号没有配对")
+        else:
+            problem(start, f"CSV 格式错误：{e}（请检查引号）")
+    if not_utf8:
+        problem(not_utf8[0], "不是 UTF-8 编码，请以 UTF-8 保存文件（Excel 里选“CSV UTF-8”）")
 
 
 # ---------------------------------------------------------------- checking one row
@@ -239,27 +266,17 @@ def check_row(raw: dict, knowledge: Knowledge, csv_format: bool = False) -> tupl
 # ---------------------------------------------------------------- the whole file
 
 
-def read_file(path: Path, knowledge: Knowledge, progress: Callable[[int], None] | None = None) -> list[dict]:
-    """Every row of `path`, checked; `ImportFailed` listing every bad row when any is wrong."""
-    problems: list[str] = []
-    more = 0
-
-    def problem(line: int, message: str) -> None:
-        nonlocal more
-        if len(problems) < MAX_PROBLEMS:
-            problems.append(f"{path}:{line}: {message}")
-        else:
-            more += 1
-
+def checked_rows(
+    path: Path, knowledge: Knowledge, problem: Callable[[int, str], None]
+) -> Iterator[tuple[int, dict | None]]:
+    """(line, checked row or None) for every row of `path`; each mistake goes to `problem`."""
     suffix = path.suffix.lower()
     if suffix not in (".jsonl", ".csv"):
-        raise ImportFailed([f"{path}:1: 只能导入 .jsonl 或 .csv 文件"])
+        problem(1, "只能导入 .jsonl 或 .csv 文件")
+        return
     csv_format = suffix == ".csv"
-    reader = _read_csv if csv_format else _read_jsonl
-    rows: list[dict] = []
-    first_seen: dict[str, int] = {}
     header_checked = False
-    for processed, (line, raw) in enumerate(reader(path, problem), start=1):
+    for line, raw in (_read_csv if csv_format else _read_jsonl)(path, problem):
         if csv_format and not header_checked:
             header_checked = True
             unknown = sorted(k for k in raw if k not in FIELDS)
@@ -268,22 +285,57 @@ def read_file(path: Path, knowledge: Knowledge, progress: Callable[[int], None] 
             absent = [k for k in REQUIRED if k not in raw]
             if absent:
                 problem(1, f"表头缺少必填列 {', '.join(absent)}")
-                raise ImportFailed(problems, more)
+                return
         row, errors = check_row(raw, knowledge, csv_format)
         for message in errors:
             problem(line, message)
+        yield line, row
+
+
+class _Problems:
+    """The mistakes of one file, as `FILE:LINE: message`, at most `MAX_PROBLEMS` kept."""
+
+    def __init__(self, path: Path):
+        self.path, self.lines, self.more = path, [], 0
+
+    def __call__(self, line: int, message: str) -> None:
+        if len(self.lines) < MAX_PROBLEMS:
+            self.lines.append(f"{self.path}:{line}: {message}")
+        else:
+            self.more += 1
+
+    def raise_any(self) -> None:
+        if self.lines:
+            raise ImportFailed(self.lines, self.more)
+
+
+def check_file(path: Path, knowledge: Knowledge, progress: Callable[[int], None] | None = None) -> int:
+    """Check every row of `path` without keeping them; the number of rows, or `ImportFailed`.
+
+    The file is read as a stream; only each case number and its line are kept, to find a case
+    listed twice.
+    """
+    problems = _Problems(path)
+    first_seen: dict[str, int] = {}
+    count = 0
+    for line, row in checked_rows(path, knowledge, problems):
+        count += 1
         if row is not None:
-            if row["case_no"] in first_seen:
-                problem(line, f"办件编号 {row['case_no']} 在第 {first_seen[row['case_no']]} 行已出现")
-            first_seen.setdefault(row["case_no"], line)
-            rows.append(row)
-        if progress and processed % PROGRESS_EVERY == 0:
-            progress(processed)
-    if not rows and not problems:
-        problem(1, "文件里没有办件")
-    if problems:
-        raise ImportFailed(problems, more)
-    return rows
+            seen = first_seen.setdefault(row["case_no"], line)
+            if seen != line:
+                problems(line, f"办件编号 {row['case_no']} 在第 {seen} 行已出现")
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(count)
+    if not count and not problems.lines:
+        problems(1, "文件里没有办件")
+    problems.raise_any()
+    return count
+
+
+def read_file(path: Path, knowledge: Knowledge) -> list[dict]:
+    """Every row of `path`, checked, in a list (small files: demo data, tests); `ImportFailed` if any is bad."""
+    check_file(path, knowledge)
+    return [row for _line, row in checked_rows(path, knowledge, _Problems(path)) if row is not None]
 
 
 _UPSERT = f"""
@@ -301,62 +353,86 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
 ) -> ImportResult:
-    """Check and import `path` into `db`; all or nothing. Raises `ImportFailed` for a bad file."""
+    """Check and import `path` into `db`; all or nothing. Raises `ImportFailed` for a bad file.
+
+    Two passes over the file, each a stream: the first checks every row and writes nothing; the
+    second writes them in one transaction. A million-row export never sits in memory, and the
+    database is locked only while writing, not while a bad file is being checked.
+    """
     path = Path(path)
-    rows = read_file(path, knowledge, progress)
+    check_file(path, knowledge, progress)
+    rows = (row for _line, row in checked_rows(path, knowledge, _Problems(path)) if row is not None)
     return write_rows(db, knowledge, rows, source=path.name, now=now, replace_demo=True)
 
 
 def write_rows(
     db: sqlite_utils.Database,
     knowledge: Knowledge,
-    rows: list[dict],
+    rows: Iterable[dict],
     source: str,
     now: datetime | None = None,
     replace_demo: bool = False,
 ) -> ImportResult:
     """Insert or update checked rows in one transaction, recording status changes in the history.
 
-    With `replace_demo`, the demo cases go: real data has arrived and must not be mixed with them.
+    Rows are written in batches of `BATCH`, each looking up only its own cases' current status, so
+    memory stays flat however long the file. With `replace_demo`, the demo cases go: real data has
+    arrived and must not be mixed with them.
     """
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     due_cache: dict[tuple[str, str], str | None] = {}
+    total = inserted = changed = 0
     with db.conn:  # one transaction: everything or nothing
         demo_removed = 0
         if replace_demo:
             db.conn.execute("delete from case_history where case_no in (select case_no from cases where demo = 1)")
             demo_removed = db.conn.execute("delete from cases where demo = 1").rowcount
-        known = dict(db.conn.execute("select case_no, status from cases").fetchall())
-        history = []
-        inserted = changed = 0
-        for row in rows:
-            row["imported_at"] = stamp
-            if row["due_date"] is None:
-                key = (row["item_id"], row["submitted_at"][:10])
-                if key not in due_cache:
-                    due = expected_due(knowledge, row["item_id"], date.fromisoformat(key[1]))
-                    due_cache[key] = due.isoformat() if due else None
-                row["due_date"] = due_cache[key]
-                row["due_date_computed"] = int(row["due_date"] is not None)
-            previous = known.get(row["case_no"])
-            if previous == row["status"]:
-                continue
-            if previous is None:
-                inserted += 1
-                changed_at = row["updated_at"] or row["submitted_at"]
-            else:
-                changed += 1
-                changed_at = row["updated_at"] or stamp
-            history.append((row["case_no"], row["status"], changed_at, stamp, source))
-        db.conn.executemany(_UPSERT, rows)
-        db.conn.executemany(
-            "insert into case_history (case_no, status, changed_at, recorded_at, source) values (?, ?, ?, ?, ?)",
-            history,
-        )
+        for batch in _batches(rows, BATCH):
+            marks = ", ".join("?" for _ in batch)
+            known = dict(db.conn.execute(
+                f"select case_no, status from cases where case_no in ({marks})", [r["case_no"] for r in batch]
+            ).fetchall())
+            history = []
+            for row in batch:
+                row["imported_at"] = stamp
+                if row["due_date"] is None:
+                    key = (row["item_id"], row["submitted_at"][:10])
+                    if key not in due_cache:
+                        due = expected_due(knowledge, row["item_id"], date.fromisoformat(key[1]))
+                        due_cache[key] = due.isoformat() if due else None
+                    row["due_date"] = due_cache[key]
+                    row["due_date_computed"] = int(row["due_date"] is not None)
+                previous = known.get(row["case_no"])
+                if previous == row["status"]:
+                    continue
+                if previous is None:
+                    inserted += 1
+                    changed_at = row["updated_at"] or row["submitted_at"]
+                else:
+                    changed += 1
+                    changed_at = row["updated_at"] or stamp
+                history.append((row["case_no"], row["status"], changed_at, stamp, source))
+            db.conn.executemany(_UPSERT, batch)
+            db.conn.executemany(
+                "insert into case_history (case_no, status, changed_at, recorded_at, source) values (?, ?, ?, ?, ?)",
+                history,
+            )
+            total += len(batch)
     return ImportResult(
-        rows=len(rows),
+        rows=total,
         inserted=inserted,
-        updated=len(rows) - inserted,
+        updated=total - inserted,
         status_changes=changed,
         demo_removed=demo_removed,
     )
+
+
+def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

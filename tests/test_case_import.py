@@ -158,3 +158,52 @@ def test_the_first_real_import_replaces_the_demo_cases(tmp_path, env, knowledge_
 def test_an_unsupported_file_type_is_refused(import_file):
     result, path = import_file("cases.xlsx", "not really")
     assert result.exit_code == 1 and ".jsonl" in result.output
+
+
+# ---- CSV files as they really arrive: stray quotes, huge cells, other encodings ----------------------
+
+HEADER = "case_no,item_id,applicant,contact_phone,submitted_at,status\n"
+
+
+def csv_row(n: int, applicant: str = "上海某某置业有限公司") -> str:
+    return f"RF-2026-{n:04d},use-filing,{applicant},13912345678,2026-09-28,in_review\n"
+
+
+def test_a_stray_quote_is_reported_at_its_line_not_as_a_traceback(import_file, db_path):
+    rows = [csv_row(n) for n in range(1, 40)]
+    rows[4] = csv_row(5, applicant='"上海某某置业有限公司')  # an opening quote never closed
+    result, path = import_file("cases.csv", HEADER + "".join(rows))
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{path}:6: 这一行的引号没有配对" in result.output
+    assert "Traceback" not in result.output
+    assert connect(db_path)["cases"].count == 0
+
+
+def test_a_huge_cell_is_reported_at_its_line(import_file, db_path):
+    rows = [csv_row(1), csv_row(2, applicant="某" * 30000), csv_row(3)]
+    result, path = import_file("cases.csv", HEADER + "".join(rows))
+    assert result.exit_code == 1
+    assert f"{path}:3: 有一格内容太长" in result.output
+    assert connect(db_path)["cases"].count == 0
+
+
+def test_a_file_that_is_not_utf8_is_reported_at_the_line(tmp_path, env, db_path):
+    path = tmp_path / "cases.csv"
+    path.write_bytes((HEADER + csv_row(1)).encode("utf-8") + csv_row(2).encode("gb18030"))
+    result = CliRunner().invoke(cli, ["cases", "import", str(path)], env=env)
+    assert result.exit_code == 1 and f"{path}:3: 不是 UTF-8 编码" in result.output
+    assert connect(db_path)["cases"].count == 0
+
+
+def test_a_large_file_is_imported_in_batches_all_or_nothing(import_file, db_path):
+    from assistant import importer
+
+    good = "".join(csv_row(n) for n in range(1, importer.BATCH * 2 + 10))
+    result, _ = import_file("cases.csv", HEADER + good)
+    assert result.exit_code == 0, result.output
+    assert connect(db_path)["cases"].count == importer.BATCH * 2 + 9
+    # The same rows with one bad one at the very end: nothing of the earlier batches is written.
+    bad = good.replace("2026-09-28,in_review\n", "2026-09-28,completed\n") + "RF-9999-0001,use-filing,某公司,1391234,2026-09-28,done\n"
+    result, _ = import_file("cases.csv", HEADER + bad)
+    assert result.exit_code == 1
+    assert {r["status"] for r in connect(db_path)["cases"].rows} == {"in_review"}
