@@ -38,6 +38,11 @@ SETTINGS = (
     Setting("LOOKUP_FAILURES_PER_CLIENT", 20, "同一客户端（IP）在 15 分钟内允许的查询失败次数"),
     Setting("TODAY", "", "固定“今天”的日期（YYYY-MM-DD），用于演示和测试；为空时取上海时间的今天"),
     Setting("DEMO_DATA", True, "首次启动时是否写入演示办件（make run 使用）"),
+    Setting(
+        "EMBED_ORIGINS",
+        "",
+        "允许嵌入聊天页面的网站来源，空格分隔（如 https://www.example.gov.cn）；为空时任何网站都不能嵌入",
+    ),
 )
 
 

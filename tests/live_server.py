@@ -90,8 +90,17 @@ def run_assistant(args: list[str], env: dict, input: str | None = None) -> None:
 
 
 @contextmanager
-def start_site(tmp: Path, cases: list[dict], users: dict[str, tuple[str, str]] | None = None) -> Iterator[str]:
-    """Serve the site (two workers) with `cases` imported and `users` (name → (role, password)); yields its URL."""
+def start_site(
+    tmp: Path,
+    cases: list[dict],
+    users: dict[str, tuple[str, str]] | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Serve the site (two workers) with `cases` imported and `users` (name → (role, password)); yields its URL.
+
+    `env` adds or overrides environment variables for the commands and the server, for example
+    `{"ASSISTANT_EMBED_ORIGINS": "http://127.0.0.1:8123"}`.
+    """
     knowledge = tmp / "knowledge"
     shutil.copytree(ROOT / "knowledge", knowledge)
     env = {
@@ -100,6 +109,7 @@ def start_site(tmp: Path, cases: list[dict], users: dict[str, tuple[str, str]] |
         "ASSISTANT_KNOWLEDGE": str(knowledge),
         "ASSISTANT_DEMO_DATA": "0",
         "ASSISTANT_SECRET_KEY": "test",
+        **(env or {}),
     }
     path = tmp / "cases.jsonl"
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
@@ -142,13 +152,17 @@ def chromium() -> Iterator[Browser]:
 
 def serious_violations(page) -> list[dict]:
     """axe-core's serious and critical findings on the page, short enough to read in a failure."""
+    return [v for v in all_violations(page) if v["impact"] in ("serious", "critical")]
+
+
+def all_violations(page) -> list[dict]:
+    """Every axe-core finding, of any impact (minor and moderate too), on a page or a frame."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
+    results = Axe().run(page)  # a playwright Frame has the same evaluate(), so frames work too
     return [
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
         for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
     ]
 
 
