@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .computed import unknown_placeholders
 from .errors import KnowledgeError
 from .workdays import WorkCalendar
-from .yamlfile import Problem, line_for, read_yaml, validate
+from .yamlfile import MAX_BYTES, Problem, line_for, read_yaml_text, validate
 
 log = logging.getLogger(__name__)
 
@@ -258,51 +258,92 @@ class Knowledge:
 # ---------------------------------------------------------------- loading the folder
 
 
+def item_file(files: dict[str, bytes], item_id: str) -> str:
+    """The key of an item's file in `files` (`items/<id>.yaml`, or `.yml` where that is what exists)."""
+    for suffix in (".yaml", ".yml"):
+        if f"items/{item_id}{suffix}" in files:
+            return f"items/{item_id}{suffix}"
+    return f"items/{item_id}.yaml"
+
+
+def read_files(folder: str | Path) -> dict[str, bytes]:
+    """The bytes of every YAML file under `folder`, keyed by path relative to it (`items/offsite-fee.yaml`).
+
+    What `load_files` reads and what a knowledge version stores. A file is read only up to one byte
+    past `yamlfile.MAX_BYTES`: that is enough to report it as too large, and a huge file costs nothing.
+    """
+    folder = Path(folder)
+    found: dict[str, bytes] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        try:
+            with open(path, "rb") as f:
+                found[path.relative_to(folder).as_posix()] = f.read(MAX_BYTES + 1)
+        except (IsADirectoryError, FileNotFoundError):  # a folder so named, or deleted while we looked
+            continue
+    return found
+
+
 def load(folder: str | Path) -> Knowledge:
     """Read and check every knowledge file; raise `KnowledgeError` listing every problem found."""
+    return load_files(folder, read_files(folder))
+
+
+def load_files(folder: str | Path, files: dict[str, bytes]) -> Knowledge:
+    """Check the knowledge given as file contents (keys as from `read_files`), exactly as `load` does.
+
+    This is how a draft is checked and tried without writing it: a copy of `files` with one item's
+    file replaced (or removed) gives the `Knowledge` the site would serve after the save, or the
+    `KnowledgeError` that `assistant kb check` would print. Problems are named after `folder`.
+    """
     folder = Path(folder)
     problems: list[Problem] = []
 
-    def rel(path: Path) -> str:
-        try:
-            return str(path.relative_to(folder.parent))
-        except ValueError:
-            return str(path)
+    def rel(name: str) -> str:
+        return f"{folder.name}/{name}" if folder.name else name
 
-    if not (folder / "items").is_dir():
-        raise KnowledgeError([Problem(rel(folder / "items"), 1, "找不到事项目录 items/")])
+    if not any(name.startswith("items/") for name in files) and not (folder / "items").is_dir():
+        raise KnowledgeError([Problem(rel("items"), 1, "找不到事项目录 items/")])
 
     items: dict[str, Item] = {}
     item_lines: dict[str, tuple[str, dict]] = {}
-    for path in sorted((folder / "items").glob("*.y*ml")):
-        data, lines = read_yaml(path, problems, rel(path))
+    names = sorted(n for n in files if n.count("/") == 1 and n.startswith("items/") and Path(n).suffix in (".yaml", ".yml"))
+    for name in names:
+        found = len(problems)
+        data, lines = read_yaml_text(files[name], problems, rel(name))
         if data is None and lines == {}:
+            if len(problems) == found:  # an empty file is a mistake too, never silently skipped
+                problems.append(Problem(rel(name), 1, "文件是空的：请写入事项的内容，或删除这个文件"))
             continue
-        item = validate(Item, data, lines, rel(path), problems)
+        item = validate(Item, data, lines, rel(name), problems)
         if item is None:
             continue
-        if item.id != path.stem:
-            problems.append(Problem(rel(path), lines.get(("id",), 1), f"id “{item.id}”与文件名“{path.stem}”不一致"))
+        stem = Path(name).stem
+        if item.id != stem:
+            problems.append(Problem(rel(name), lines.get(("id",), 1), f"id “{item.id}”与文件名“{stem}”不一致", "id"))
         if item.id in items:
-            problems.append(Problem(rel(path), lines.get(("id",), 1), f"id “{item.id}”重复"))
+            problems.append(Problem(rel(name), lines.get(("id",), 1), f"id “{item.id}”重复", "id"))
         items[item.id] = item
-        item_lines[item.id] = (rel(path), lines)
+        item_lines[item.id] = (rel(name), lines)
 
     for item_id, item in items.items():
         path, lines = item_lines[item_id]
         _check_texts(item, path, lines, problems)
         for i, other in enumerate(item.related):
             if other not in items and other not in REQUIRED_IDS:
-                problems.append(Problem(path, line_for(lines, ("related", i)), f"related 里的“{other}”不是已有事项的 id"))
+                problems.append(Problem(
+                    path, line_for(lines, ("related", i)), f"related 里的“{other}”不是已有事项的 id", f"related.{i}"
+                ))
     for missing in (i for i in REQUIRED_IDS if i not in items):
-        problems.append(Problem(rel(folder / "items" / f"{missing}.yaml"), 1, f"缺少必备事项“{missing}”"))
+        problems.append(Problem(rel(f"items/{missing}.yaml"), 1, f"缺少必备事项“{missing}”"))
 
-    synonyms, fillers, anchors = _load_synonyms(folder, rel, problems)
-    referrals = _load_list(folder / "referrals.yaml", ReferralsFile, rel, problems)
-    smalltalk = _load_list(folder / "smalltalk.yaml", SmalltalkFile, rel, problems)
-    office = _load_one(folder / "office.yaml", Office, rel, problems)
-    messages = _load_one(folder / "messages.yaml", Messages, rel, problems)
-    holidays = _load_holidays(folder / "holidays.yaml", rel, problems)
+    synonyms, fillers, anchors = _load_synonyms(files, rel, problems)
+    referrals = _load_list(files, "referrals.yaml", ReferralsFile, rel, problems)
+    smalltalk = _load_list(files, "smalltalk.yaml", SmalltalkFile, rel, problems)
+    office = _load_one(files, "office.yaml", Office, rel, problems)
+    messages = _load_one(files, "messages.yaml", Messages, rel, problems)
+    holidays = _load_holidays(files, "holidays.yaml", rel, problems)
 
     if problems:
         raise KnowledgeError(problems)
@@ -340,14 +381,21 @@ def _check_texts(item: Item, path: str, lines: dict, problems: list[Problem]) ->
     seen: set[str] = set()
     for i, entry in enumerate(item.entries):
         if entry.id in seen:
-            problems.append(Problem(path, line_for(lines, ("entries", i, "id")), f"entries 里的 id “{entry.id}”重复"))
+            problems.append(Problem(
+                path, line_for(lines, ("entries", i, "id")), f"entries 里的 id “{entry.id}”重复", f"entries.{i}.id"
+            ))
         if entry.id in SECTIONS:
-            problems.append(Problem(path, line_for(lines, ("entries", i, "id")), f"entries 的 id 不能用“{entry.id}”，它是办事指南栏目的名字"))
+            problems.append(Problem(
+                path, line_for(lines, ("entries", i, "id")),
+                f"entries 的 id 不能用“{entry.id}”，它是办事指南栏目的名字", f"entries.{i}.id",
+            ))
         seen.add(entry.id)
     for loc, text in _texts(item):
         field = ".".join(map(str, loc))
         for name in unknown_placeholders(text):
-            problems.append(Problem(path, line_for(lines, loc), f"{field}：不认识的占位符 {{{name}}}（可用的见 knowledge/README.md）"))
+            problems.append(Problem(
+                path, line_for(lines, loc), f"{field}：不认识的占位符 {{{name}}}（可用的见 knowledge/README.md）", field
+            ))
         rows = text.split("\n")
         for n, (row, following) in enumerate(zip(rows, rows[1:], strict=False)):
             row, following = row.strip(), following.strip()
@@ -358,27 +406,27 @@ def _check_texts(item: Item, path: str, lines: dict, problems: list[Problem]) ->
                 problems.append(Problem(
                     path, line_for(lines, loc) + 1 + n,
                     f"{field}：这一行在句子中间换行了（“{row[-8:]}”），页面上会分成两段；请把下一行接到这一行后面",
+                    field,
                 ))
 
 
-def _load_one(path: Path, model, rel, problems):
-    if not path.exists():
-        problems.append(Problem(rel(path), 1, "缺少这个文件"))
+def _load_one(files: dict[str, bytes], name: str, model, rel, problems):
+    if name not in files:
+        problems.append(Problem(rel(name), 1, "缺少这个文件"))
         return None
-    data, lines = read_yaml(path, problems, rel(path))
-    return validate(model, data, lines, rel(path), problems) if lines else None
+    data, lines = read_yaml_text(files[name], problems, rel(name))
+    return validate(model, data, lines, rel(name), problems) if lines else None
 
 
-def _load_list(path: Path, model, rel, problems):
+def _load_list(files: dict[str, bytes], name: str, model, rel, problems):
     """An optional file holding one list; a missing file means an empty list."""
-    if not path.exists():
+    if name not in files:
         return None
-    return _load_one(path, model, rel, problems)
+    return _load_one(files, name, model, rel, problems)
 
 
-def _load_synonyms(folder: Path, rel, problems) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
-    path = folder / "synonyms.yaml"
-    parsed = _load_list(path, SynonymsFile, rel, problems)
+def _load_synonyms(files: dict[str, bytes], rel, problems) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    parsed = _load_list(files, "synonyms.yaml", SynonymsFile, rel, problems)
     if parsed is None:
         return {}, (), ()
     mapping: dict[str, str] = {}
@@ -386,19 +434,19 @@ def _load_synonyms(folder: Path, rel, problems) -> tuple[dict[str, str], tuple[s
         for variant in variants:
             key = variant.lower()
             if key in mapping and mapping[key] != canonical:
-                problems.append(Problem(rel(path), 1, f"“{variant}”同时是“{mapping[key]}”和“{canonical}”的同义词"))
+                problems.append(Problem(rel("synonyms.yaml"), 1, f"“{variant}”同时是“{mapping[key]}”和“{canonical}”的同义词"))
             mapping[key] = canonical
     return mapping, parsed.fillers, parsed.anchors
 
 
-def _load_holidays(path: Path, rel, problems):
+def _load_holidays(files: dict[str, bytes], name: str, rel, problems):
     """`holidays.yaml` (optional): every date must be a real date of the year it is listed under."""
-    if not path.exists():
+    if name not in files:
         return None
-    data, lines = read_yaml(path, problems, rel(path))
+    data, lines = read_yaml_text(files[name], problems, rel(name))
     if not lines:
         return None
-    parsed = validate(HolidaysFile, data, lines, rel(path), problems)
+    parsed = validate(HolidaysFile, data, lines, rel(name), problems)
     if parsed is None:
         return None
     for year, spec in parsed.years.items():
@@ -410,32 +458,62 @@ def _load_holidays(path: Path, rel, problems):
                     ok = False
                 if not ok:
                     line = line_for(lines, ("years", year, kind, i))
-                    problems.append(Problem(rel(path), line, f"{year} 年 {kind} 里的“{day}”不是该年的日期（格式 YYYY-MM-DD）"))
+                    problems.append(Problem(rel(name), line, f"{year} 年 {kind} 里的“{day}”不是该年的日期（格式 YYYY-MM-DD）"))
     return parsed
 
 
 # ---------------------------------------------------------------- hot reload, keep the last good
 
 
+class VersionLog(Protocol):
+    """Where the store records what it reads and finds the last good version (`knowledge_versions.VersionLog`)."""
+
+    def observe(self, files: dict[str, bytes], good: bool) -> int | None: ...
+
+    def last_good(self) -> tuple[int, dict[str, bytes]] | None: ...
+
+
 class KnowledgeStore:
     """Serves the last good `Knowledge`, reloading when a file changes (checked every `interval` seconds).
 
-    A broken edit never takes the site down: the previous version keeps serving and `warnings` names
-    each problem as `PATH:LINE: message` until the file is fixed.
+    A broken edit never takes the site down: a good version keeps serving and `warnings` names each
+    problem as `PATH:LINE: message` until the file is fixed. With a `versions` log (the app's
+    SQLite database) every state of the files is recorded as a version, `version` names the one
+    served, and a broken edit serves the log's last good version, not this process's own previous
+    one: every worker, including one started after the broken edit, serves the same content.
+    Without a log (tests of the core), a broken edit keeps this process's previous version.
     """
 
-    def __init__(self, folder: str | Path, interval: float = 3.0):
+    def __init__(self, folder: str | Path, interval: float = 3.0, versions: VersionLog | None = None):
         self.folder = Path(folder)
         self.interval = interval
-        self.warnings: list[str] = []
+        self.versions = versions
+        self.problems: list[Problem] = []  # what is wrong with the files now; `warnings` as text
+        self.version: int | None = None  # the served version's number in the log
+        self.files: dict[str, bytes] = {}  # the served version's files: drafts are tried against them
+        self._current: Knowledge | None = None
         self._lock = threading.Lock()
         self._checked = 0.0
         self._signature = self._scan()
-        self._current = load(self.folder)  # the first load must succeed: nothing to fall back on
+        self._reload()
+        if self._current is None:  # nothing to fall back on: the start fails with every problem
+            raise KnowledgeError(self.problems)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Each problem of the files on disk as `PATH:LINE: message`; empty when they are served."""
+        return [str(p) for p in self.problems]
 
     def _scan(self) -> tuple:
-        files = sorted(p for p in self.folder.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
-        return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        found = []
+        for p in sorted(self.folder.rglob("*")):
+            if p.suffix in (".yaml", ".yml"):
+                try:
+                    stat = p.stat()
+                except OSError:  # deleted while we looked: the next scan sees it gone
+                    continue
+                found.append((str(p), stat.st_mtime_ns, stat.st_size))
+        return tuple(found)
 
     def get(self) -> Knowledge:
         """The current knowledge; at most every `interval` seconds, reload it if a file changed."""
@@ -443,16 +521,65 @@ class KnowledgeStore:
         if now - self._checked >= self.interval and self._lock.acquire(blocking=False):
             try:
                 self._checked = now
-                signature = self._scan()
-                if signature != self._signature:
-                    self._signature = signature
-                    try:
-                        self._current = load(self.folder)
-                        self.warnings = []
-                        log.info("knowledge reloaded from %s", self.folder)
-                    except KnowledgeError as e:
-                        self.warnings = [str(p) for p in e.problems]
-                        log.warning("knowledge edit rejected, serving the last good version: %s", self.warnings)
+                self._reload_if_changed()
             finally:
                 self._lock.release()
         return self._current
+
+    def refresh(self) -> Knowledge:
+        """Reload now if a file changed (after this process saved one), whatever the interval."""
+        with self._lock:
+            self._checked = time.monotonic()
+            self._reload_if_changed()
+        return self._current
+
+    def _reload_if_changed(self) -> None:
+        signature = self._scan()
+        if signature != self._signature:
+            self._signature = signature
+            self._reload()
+
+    def _reload(self) -> None:
+        files = read_files(self.folder)
+        try:
+            knowledge, problems = load_files(self.folder, files), []
+        except KnowledgeError as e:
+            knowledge, problems = None, list(e.problems)
+        except Exception as e:  # whatever a file does to the loader, it is a warning, never a 500
+            log.exception("knowledge files could not be loaded")
+            knowledge, problems = None, [Problem(self.folder.name, 1, f"知识库无法加载（{type(e).__name__}），请运行 assistant kb check")]
+        version = self._observe(files, knowledge is not None)
+        if knowledge is not None:
+            self._current, self.files, self.version, self.problems = knowledge, files, version, []
+            log.info("knowledge version %s loaded from %s", version, self.folder)
+            return
+        self.problems = problems
+        log.warning("knowledge edit rejected, serving the last good version: %s", self.warnings)
+        last = self._last_good()
+        if last is not None and (last[0] != self.version or self._current is None):
+            try:
+                self._current, self.files, self.version = load_files(self.folder, last[1]), last[1], last[0]
+            except KnowledgeError as e:  # a version that no longer passes today's checks
+                log.error("last good knowledge version %s no longer loads: %s", last[0], e.problems[:3])
+
+    def _observe(self, files: dict[str, bytes], good: bool) -> int | None:
+        if self.versions is None:
+            return None
+        try:
+            version = self.versions.observe(files, good)
+        except Exception:  # the database is busy or gone: serve the files, try recording again soon
+            log.exception("could not record the knowledge version")
+            version = None
+        if version is None and good:
+            self._signature = ()  # the files moved on while we looked, or recording failed: look again
+        return version
+
+    def _last_good(self) -> tuple[int, dict[str, bytes]] | None:
+        if self.versions is None:
+            return None
+        try:
+            return self.versions.last_good()
+        except Exception:
+            log.exception("could not read the last good knowledge version")
+            return None
+

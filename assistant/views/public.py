@@ -1,4 +1,4 @@
-"""Pages for everyone: the chat page and the health check."""
+"""Pages for everyone: the chat page, the privacy notice and the health check."""
 
 from __future__ import annotations
 
@@ -7,23 +7,45 @@ from flask import Blueprint, jsonify, render_template
 from .. import knowledge_service
 from ..db import get_db
 from ..replies import quick_topics
+from ..security import embeddable
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@embeddable
 def chat_page():
+    """The applicant chat; the office's website may frame it (EMBED_ORIGINS, static/widget.js).
+
+    The page has one entry point for the case look-up (查询办件进度), so a quick topic whose item
+    only offers that look-up is left out rather than shown as a second button that does the same.
+    """
     knowledge = knowledge_service.current()
-    return render_template("chat.html", office=knowledge.office, topics=quick_topics(knowledge))
+    topics = [
+        t for t in quick_topics(knowledge) if "case_lookup" not in knowledge.items[t["item_id"]].actions
+    ]
+    return render_template("chat.html", office=knowledge.office, topics=topics)
+
+
+@bp.get("/privacy")
+@embeddable
+def privacy_notice():
+    """What the assistant stores about a visitor, who sees it and how numbers are masked."""
+    knowledge = knowledge_service.current()
+    return render_template("privacy.html", office=knowledge.office)
 
 
 @bp.get("/healthz")
 def healthz():
-    """200 while the knowledge and the database are usable; `warnings` names a broken knowledge edit."""
+    """200 while the knowledge and the database are usable; `warnings` names a broken knowledge edit.
+
+    `knowledge_version` is the version this worker serves (`assistant kb history`): every worker
+    names the same one within seconds of a save, and keeps the same last good one after a broken edit.
+    """
     store = knowledge_service.store()
     knowledge = store.get()
     get_db().execute("select 1").fetchone()
-    body = {"status": "ok", "items": len(knowledge.items)}
+    body = {"status": "ok", "items": len(knowledge.items), "knowledge_version": store.version}
     if store.warnings:
         body["warnings"] = store.warnings
     return jsonify(body)
