@@ -15,7 +15,16 @@ import sqlite_utils
 
 from .workdays import OFFICE_TZ
 
-ACTIONS = {"search": "搜索", "view": "查看", "reveal": "显示完整电话"}
+ACTIONS = {
+    "search": "搜索",
+    "view": "查看",
+    "reveal": "显示完整电话",
+    # Account changes an administrator makes on /admin/users (the account concerned is in `detail`).
+    "user_add": "新建账号",
+    "user_disable": "停用账号",
+    "user_enable": "恢复账号",
+    "user_password": "重设密码",
+}
 
 
 def office_time(iso: str) -> str:

@@ -204,3 +204,62 @@ def m009_phone_enquiries(db: sqlite_utils.Database) -> None:
         not_null={"at", "user", "item_id", "outcome"},
     )
     db["phone_enquiries"].create_index(["at"])
+
+
+@migrations()
+def m011_feedback(db: sqlite_utils.Database) -> None:
+    """有帮助 / 没帮助 on the chat's answers, and which entry of an item each answer gave.
+
+    `questions.entry_id` remembers the item's entry that answered (退费, 罚款…), so a vote says which
+    text helped or not. One vote per answered question (`question_id` unique): a second vote on the
+    same answer replaces the first. Votes per client are counted apart, like callback submissions,
+    and forgotten once the rate limit's window has passed.
+    """
+    db["questions"].add_column("entry_id", str)
+    db["feedback"].create(
+        {
+            "id": int,
+            "at": str,  # UTC, ISO 8601 to the second: when the vote was last given
+            "question_id": int,  # the answer voted on: the conversation's last reply that was not small talk
+            "conversation_id": str,
+            "kind": str,  # how that question was answered: answer, clarify, decline, case
+            "item_id": str,
+            "entry_id": str,
+            "helpful": int,  # 1 有帮助, 0 没帮助
+            "reason": str,  # optional, masked
+        },
+        pk="id",
+        not_null={"at", "question_id", "conversation_id", "helpful"},
+    )
+    db["feedback"].create_index(["question_id"], unique=True)
+    db["feedback"].create_index(["at"])
+    db["feedback_submissions"].create({"id": int, "client": str, "at": str}, pk="id")
+    db["feedback_submissions"].create_index(["client", "at"])
+
+
+@migrations()
+def m010_knowledge_versions(db: sqlite_utils.Database) -> None:
+    """Every state of the knowledge files, web save or hand edit: who, when, which files, the diff.
+
+    A version's `manifest` maps each file to the digest of its content in `knowledge_blobs` (stored
+    once however many versions share it), so any version can be served or restored exactly: the
+    last good one when a hand edit is broken, any good one by a rollback. `good` is 0 for a state
+    that failed the checks of `assistant kb check` (recorded so history shows it, never served).
+    """
+    db["knowledge_blobs"].create({"digest": str, "content": bytes}, pk="digest")
+    db["knowledge_versions"].create(
+        {
+            "id": int,
+            "at": str,  # UTC, ISO 8601 to the second
+            "who": str,  # the account that saved it on the web, "file" for a hand edit, "cli" for the command
+            "note": str,  # what kind of change: 网页保存, 新建事项, 删除事项, 回滚到版本 N, 手工修改
+            "files": str,  # JSON list of the files changed since the version before
+            "diff": str,  # unified diff against the version before
+            "manifest": str,  # JSON {path: digest} of every file
+            "digest": str,  # digest of the manifest: the same files give the same digest
+            "good": int,
+        },
+        pk="id",
+        not_null={"at", "who", "manifest", "digest", "good"},
+    )
+    db["knowledge_versions"].create_index(["digest"])

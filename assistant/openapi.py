@@ -9,7 +9,7 @@ Pure: no Flask, no request.
 
 from __future__ import annotations
 
-from . import callbacks
+from . import callbacks, feedback
 from .cases import STATUSES
 from .settings import SETTINGS
 
@@ -274,11 +274,32 @@ def _schemas() -> dict:
                 },
             },
         ),
+        "FeedbackRequest": {
+            "type": "object",
+            "description": "对一段对话最后一条回答（寒暄除外）的评价：有帮助或没帮助。同一条回答再次评价时，以最后一次为准。",
+            "properties": {
+                "conversation_id": {**text, "description": "对话的 conversation_id（见 /api/chat 的回复）"},
+                "helpful": {"type": "boolean", "description": "true 有帮助；false 没帮助。必须是布尔值，否则返回 400"},
+                "reason": _nullable(
+                    {
+                        "type": "string",
+                        "description": f"原因（选填），最多 {feedback.MAX_REASON_CHARS} 字；手机号、身份证号打码后保存",
+                        "examples": ["没有说清楚要多少钱"],
+                    }
+                ),
+            },
+            "required": ["conversation_id", "helpful"],
+        },
+        "FeedbackSaved": _object("评价已保存。", {"ok": {"type": "boolean", "const": True}}),
         "Health": _object(
             "服务状态。",
             {
                 "status": {**text, "const": "ok"},
                 "items": {"type": "integer", "minimum": 0, "description": "当前知识库的事项数"},
+                "knowledge_version": {
+                    "type": ["integer", "null"],
+                    "description": "本进程正在使用的知识库版本号（assistant kb history）；保存后 10 秒内各进程一致",
+                },
                 "warnings": {
                     "type": "array",
                     "items": text,
@@ -306,6 +327,14 @@ def _responses() -> dict:
             "（默认值，可配置），暂时拒绝查询，即使后四位正确。",
         ),
         "ItemNotFound": _json(_ref("Error"), "没有这个事项，或这个事项没有材料清单。"),
+        "ConversationNotFound": _json(
+            _ref("Error"), "没有这段对话（或对话中还没有可以评价的回答）。"
+        ),
+        "TooManyVotes": _json(
+            _ref("Error"),
+            f"同一客户端 {int(feedback.DEFAULT_LIMITS.window.total_seconds() // 3600)} 小时内最多评价 "
+            f"{feedback.DEFAULT_LIMITS.per_client} 次，超过后暂时拒绝。",
+        ),
         "TooManyCallbacks": _json(
             _ref("Error"),
             f"同一客户端 {int(callbacks.DEFAULT_LIMITS.window.total_seconds() // 3600)} 小时内最多留言 "
@@ -399,6 +428,24 @@ def _paths() -> dict:
                     "400": _shared("BadRequest"),
                     "413": _shared("PayloadTooLarge"),
                     "429": _shared("TooManyCallbacks"),
+                },
+            }
+        },
+        "/api/feedback": {
+            "post": {
+                "tags": ["咨询"],
+                "operationId": "feedback",
+                "summary": "评价回答：有帮助 / 没帮助",
+                "description": "评价对话中最后一条回答（寒暄除外），记下它来自哪个事项和问题条目；"
+                "管理看板据此统计各事项的有帮助比例，“没帮助”的问题列入待改进清单。",
+                "requestBody": _body("FeedbackRequest", "对话编号、是否有帮助、原因（选填）"),
+                "responses": {
+                    "201": _json(_ref("FeedbackSaved"), "已记下评价"),
+                    "200": _json(_ref("FeedbackSaved"), "这条回答此前已评价过，已改为本次的评价"),
+                    "400": _shared("BadRequest"),
+                    "404": _shared("ConversationNotFound"),
+                    "413": _shared("PayloadTooLarge"),
+                    "429": _shared("TooManyVotes"),
                 },
             }
         },

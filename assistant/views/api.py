@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import callbacks, cases, chat, knowledge_service, openapi, prereview
+from .. import callbacks, cases, chat, feedback, knowledge_service, openapi, prereview
 from ..db import get_db
 from ..errors import BadRequest
 from ..replies import quick_topics
@@ -121,3 +121,14 @@ def callback_request():
     )
     reference = callbacks.create(get_db(), submission, client=client_address())
     return jsonify({"reference": reference}), 201
+
+
+@bp.post("/feedback")
+def feedback_vote():
+    """有帮助 / 没帮助 on the conversation's last answer: 201 `{"ok": true}` for a new vote, 200 when it
+    replaces this answer's earlier vote; 400 for bad input, 404 for an unknown conversation, 429 when
+    this client has voted too often."""
+    data = json_body()
+    vote = feedback.check(data.get("conversation_id"), data.get("helpful"), data.get("reason"))
+    created = feedback.record(get_db(), vote, client=client_address())
+    return jsonify({"ok": True}), 201 if created else 200
