@@ -85,7 +85,7 @@ def ask(question: str | None, jsonl: bool):
 
 @cli.group()
 def kb():
-    """知识库：检查、自测、导出。"""
+    """知识库：检查、自测、导出、版本和回滚。"""
 
 
 @kb.command("check", with_appcontext=False)
@@ -138,6 +138,45 @@ def kb_export(fmt: str, output: str | None):
             f.write(text + "\n")
     else:
         click.echo(text)
+
+
+@kb.command("history", with_appcontext=False)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表（含每个版本的差异）")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="最多列出几个版本")
+def kb_history(as_json: bool, limit: int):
+    """知识库的版本，最新的在前：版本号、时间、修改人（网页账号，或 file 表示直接改文件）、改了什么。"""
+    from .audit import office_time
+    from .knowledge_edit import sync
+    from .knowledge_versions import history
+
+    with _database() as db:
+        sync(db, _settings()["KNOWLEDGE"])  # a hand edit no server has noticed yet is a version too
+        found = history(db, limit=limit)
+    if as_json:
+        click.echo(json.dumps([v.as_json() for v in found], ensure_ascii=False, indent=2))
+        return
+    for v in found:
+        state = "" if v.good else "  （有错误，未启用）"
+        files = "、".join(v.files) or "—"
+        click.echo(f"{v.id}\t{office_time(v.at)}\t{v.who}\t{v.note}：{files}{state}")
+    click.echo(f"共 {len(found)} 个版本。回滚：assistant kb rollback 版本号")
+
+
+@kb.command("rollback", with_appcontext=False)
+@click.argument("version", type=int)
+def kb_rollback(version: int):
+    """把知识库恢复为某个版本的内容（作为一个新版本记录，可再次回滚）。"""
+    from .knowledge_edit import rollback
+
+    with _database() as db:
+        try:
+            saved = rollback(db, _settings()["KNOWLEDGE"], version, "cli")
+        except AssistantError as e:
+            raise click.ClickException(e.message) from e
+    if not saved.changed:
+        click.echo(f"知识库现在的内容与版本 {version} 相同，无需回滚。")
+        return
+    click.echo(f"已恢复为版本 {version} 的内容，记为新版本 {saved.knowledge_version}；网站各进程将在 10 秒内使用它。")
 
 
 def _database():
@@ -330,3 +369,21 @@ def audit(since: str | None, as_json: bool):
         parts = [e.local_time, e.user, e.action_label, e.case_no or "-", e.client or "-"]
         click.echo("  ".join(parts) + (f"  {e.detail}" if e.detail else ""))
     click.echo(f"共 {len(found)} 条记录。")
+
+
+@cli.command("backup", with_appcontext=False)
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--keep", type=click.IntRange(min=1), default=14, show_default=True, help="保留最近几份备份")
+def backup_command(folder: str, keep: int):
+    """在线备份数据库到 FOLDER（网站照常运行），检查完整性，只保留最近 --keep 份。"""
+    from .backup import BackupFailed, backup
+    from .settings import ROOT
+
+    path = Path(_settings()["DB"])
+    try:
+        done = backup(path if path.is_absolute() else ROOT / path, folder, keep=keep)
+    except BackupFailed as e:
+        raise click.ClickException(e.message) from e
+    click.echo(f"已备份到 {done.path}（{done.size // 1024} KB，办件 {done.cases} 条，提问记录 {done.questions} 条），完整性检查通过。")
+    for old in done.removed:
+        click.echo(f"已删除旧备份 {old.name}")
