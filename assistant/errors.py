@@ -8,8 +8,10 @@ errors) into `{"error": ...}` for `/api/...` and an HTML page elsewhere. The CLI
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from flask import Flask, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,35 @@ class NotFound(AssistantError):
 
 class TooManyRequests(AssistantError):
     status = 429
+
+
+class ServiceUnavailable(AssistantError):
+    """The database cannot take the request now (busy, read-only, disk full): try again later."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after: int = 5):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+# What SQLite says when it cannot write, and what the person is told (503 with Retry-After).
+_DATABASE_TROUBLE = {
+    "locked": "系统正忙，请几秒钟后再试。",
+    "busy": "系统正忙，请几秒钟后再试。",
+    "readonly": "系统暂时无法保存数据，请稍后再试；如一直如此，请拨打12345市民服务热线。",
+    "disk is full": "系统暂时无法保存数据，请稍后再试；如一直如此，请拨打12345市民服务热线。",
+    "disk i/o": "系统暂时无法保存数据，请稍后再试；如一直如此，请拨打12345市民服务热线。",
+}
+
+
+def database_trouble(error: sqlite3.OperationalError) -> ServiceUnavailable | None:
+    """The `ServiceUnavailable` an SQLite error means for the user, or None for a programming error."""
+    text = str(error).lower()
+    for marker, message in _DATABASE_TROUBLE.items():
+        if marker in text:
+            return ServiceUnavailable(message)
+    return None
 
 
 class KnowledgeError(AssistantError):
@@ -107,9 +138,22 @@ def _respond(message: str, status: int):
 def register(app: Flask) -> None:
     """Install the handlers that turn every error into a Chinese message, never a stack trace."""
 
+    app.json = _JSONProvider(app)
+
     @app.errorhandler(AssistantError)
     def _assistant_error(error: AssistantError):
-        return _respond(error.message, error.status)
+        response = _respond(error.message, error.status)
+        if isinstance(error, ServiceUnavailable):
+            response[0].headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def _database_error(error: sqlite3.OperationalError):
+        trouble = database_trouble(error)
+        if trouble is None:
+            return _unexpected(error)
+        log.warning("database unavailable on %s: %s", request.path, error)
+        return _assistant_error(trouble)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -124,3 +168,16 @@ def register(app: Flask) -> None:
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s", request.path)
         return _respond(HTTP_MESSAGES[500], 500)
+
+
+class _JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, non-ASCII kept as is, and a body nested too deeply for the parser (thousands of
+    brackets) read as invalid JSON — a 400 in Chinese — instead of a RecursionError and a 500."""
+
+    ensure_ascii = False
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as e:
+            raise ValueError("JSON nested too deeply") from e

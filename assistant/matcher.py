@@ -284,15 +284,20 @@ def build_index(knowledge: Knowledge) -> Index:
     """Precompute sound codes, feature weights and phrase lists for one knowledge version.
 
     Built once per content (`Knowledge.fingerprint`), not per load: a reload of unchanged files, or
-    a test's copy of the shipped knowledge, reuses the index already built.
+    a test's copy of the shipped knowledge, reuses the index already built. The cache keeps the four
+    most recently used: the version being served is used by every question, so the editor's
+    "试一试" drafts never push it out.
     """
-    index = _INDEXES.get(knowledge.fingerprint)
-    if index is None:
-        with _INDEX_LOCK:
-            index = _INDEXES.get(knowledge.fingerprint) or _build_index(knowledge)
-            _INDEXES[knowledge.fingerprint] = index
-            while len(_INDEXES) > 4:  # the versions a process may still be answering with
-                _INDEXES.pop(next(iter(_INDEXES)))
+    with _INDEX_LOCK:
+        index = _INDEXES.pop(knowledge.fingerprint, None)
+        if index is not None:
+            _INDEXES[knowledge.fingerprint] = index  # most recently used last
+            return index
+    index = _build_index(knowledge)  # outside the lock: a draft's build never holds up live questions
+    with _INDEX_LOCK:
+        _INDEXES[knowledge.fingerprint] = index
+        while len(_INDEXES) > 4:  # least recently used first: the served version, asked every request, stays
+            _INDEXES.pop(next(iter(_INDEXES)))
     return index
 
 
