@@ -100,25 +100,40 @@ def turn(
     context = conversation.load(db, conversation_id)
     about_case = bool(context.pending_case_no or cases.find_case_number(text))
     # The four digits that prove ownership of a case are a credential: never stored.
-    log_id = _log_question(db, context.id, _mask_case_message(text) if about_case else text)
-
-    reply, context = (
-        _case_turn(db, knowledge, text, context, client, limits)
-        or _callback_turn(db, text, context)
-        or answer(knowledge, text, thresholds, context, today)
-    )
-    conversation.save(db, context)
-    # The entry that answered is kept with the question, so 有帮助 / 没帮助 (feedback.py) says which text it was.
-    db["questions"].update(
-        log_id, {"kind": reply.kind, "item_id": reply.item_id, "entry_id": reply.entry_id, "score": reply.score}
-    )
+    logged = mask_text(_mask_case_message(text) if about_case else text)
+    reply = None
+    try:
+        reply, context = (
+            _case_turn(db, knowledge, text, context, client, limits)
+            or _callback_turn(db, text, context)
+            or answer(knowledge, text, thresholds, context, today)
+        )
+    finally:
+        # One transaction: the question (stored even when answering it failed) and the context.
+        # The entry that answered is kept with the question, so 有帮助 / 没帮助 (feedback.py) says
+        # which text it was.
+        with db.conn:
+            db.conn.execute(
+                _LOG_QUESTION,
+                (
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    context.id,
+                    logged,
+                    reply.kind if reply else "error",
+                    reply.item_id if reply else None,
+                    reply.entry_id if reply else None,
+                    reply.score if reply else None,
+                ),
+            )
+            if reply is not None:
+                conversation.save(db, context)
     return reply, context.id
 
 
-def _log_question(db: sqlite_utils.Database, conversation_id: str, text: str) -> int:
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    table = db["questions"].insert({"asked_at": now, "conversation_id": conversation_id, "question": mask_text(text)})
-    return table.last_pk
+_LOG_QUESTION = """
+insert into questions (asked_at, conversation_id, question, kind, item_id, entry_id, score)
+values (?, ?, ?, ?, ?, ?, ?)
+"""
 
 
 def _case_parts(text: str) -> tuple[str | None, str]:

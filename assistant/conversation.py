@@ -45,14 +45,22 @@ def load(db: sqlite_utils.Database, conversation_id: str | None) -> Context:
     )
 
 
+_SAVE = """
+insert into conversations (id, item_id, candidates, pending_case_no, updated_at) values (?, ?, ?, ?, ?)
+on conflict(id) do update set item_id = excluded.item_id, candidates = excluded.candidates,
+pending_case_no = excluded.pending_case_no, updated_at = excluded.updated_at
+"""
+
+
 def save(db: sqlite_utils.Database, context: Context) -> None:
-    db["conversations"].upsert(
-        {
-            "id": context.id,
-            "item_id": context.item_id,
-            "candidates": json.dumps(list(context.candidates)),
-            "pending_case_no": context.pending_case_no,
-            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        },
-        pk="id",
+    """Store the context (prepared SQL: nothing asks the schema on the way, every request)."""
+    db.conn.execute(
+        _SAVE,
+        (
+            context.id,
+            context.item_id,
+            json.dumps(list(context.candidates)),
+            context.pending_case_no,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        ),
     )

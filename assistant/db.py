@@ -1,18 +1,25 @@
-"""The SQLite database: one connection per request, WAL mode, schema migrated on first use.
+"""The SQLite database: one connection per worker thread, WAL mode, schema migrated on first use.
 
 Several gunicorn workers share one file, so every connection turns on WAL (readers never block the
-writer) and a busy timeout (a writer waits for another instead of failing at once).
+writer), `synchronous = NORMAL` (in WAL, a commit is safe from an application crash and costs no
+fsync; only a power cut may lose the last moments) and a busy timeout (a writer waits for another,
+for at most `BUSY_TIMEOUT_MS`, then the request gets a 503 with Retry-After: errors.py).
+
+A connection is opened once per thread and kept for its requests: opening one, checking the schema
+and closing it again cost more than answering a question. A request that ends inside a transaction
+(an error half-way) has it rolled back, so the next request starts clean.
 """
 
 from __future__ import annotations
 
 import fcntl
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 
 from .migrations import migrations
 
@@ -32,6 +39,7 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     db.execute("PRAGMA foreign_keys = ON")
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")
     if migrations.pending(db):
         with exclusive(path):
             migrations.apply(db)
@@ -57,20 +65,34 @@ def connection(path: str | Path):
         db.conn.close()
 
 
+_THREAD = threading.local()
+
+
 def get_db() -> sqlite_utils.Database:
-    """The request's database connection, opened on first use and closed at teardown."""
-    if "db" not in g:
-        g.db = connect(current_app.config["DB"])
-    return g.db
+    """This thread's connection to the app's database, opened on first use and kept for later requests.
+
+    One connection per thread and database path: a thread serving another app (tests make many)
+    closes the one it had before.
+    """
+    path = current_app.config["DB"]
+    held = getattr(_THREAD, "db", None)
+    if held is not None and held[0] == path:
+        return held[1]
+    if held is not None:
+        held[1].conn.close()
+    db = connect(path)
+    _THREAD.db = (path, db)
+    return db
 
 
-def close_db(_exc: BaseException | None = None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.conn.close()
+def end_request(_exc: BaseException | None = None) -> None:
+    """After each request: a transaction left open by an error is rolled back, the connection kept."""
+    held = getattr(_THREAD, "db", None)
+    if held is not None and held[1].conn.in_transaction:
+        held[1].conn.rollback()
 
 
 def init_app(app: Flask) -> None:
     """Create or migrate the database once at start-up, and close each request's connection."""
     connect(app.config["DB"]).conn.close()
-    app.teardown_appcontext(close_db)
+    app.teardown_appcontext(end_request)

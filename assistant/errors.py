@@ -44,6 +44,10 @@ class NotFound(AssistantError):
 class TooManyRequests(AssistantError):
     status = 429
 
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class ServiceUnavailable(AssistantError):
     """The database cannot take the request now (busy, read-only, disk full): try again later."""
@@ -143,7 +147,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(AssistantError)
     def _assistant_error(error: AssistantError):
         response = _respond(error.message, error.status)
-        if isinstance(error, ServiceUnavailable):
+        if getattr(error, "retry_after", None):
             response[0].headers["Retry-After"] = str(error.retry_after)
         return response
 

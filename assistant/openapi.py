@@ -294,8 +294,13 @@ def _schemas() -> dict:
         "Health": _object(
             "服务状态。",
             {
-                "status": {**text, "const": "ok"},
+                "status": {**text, "enum": ["ok", "degraded"], "description": "degraded：数据库无法写入或磁盘将满（HTTP 503）"},
                 "items": {"type": "integer", "minimum": 0, "description": "当前知识库的事项数"},
+                "problems": {
+                    "type": "array",
+                    "items": text,
+                    "description": "数据库无法写入、磁盘剩余空间不足等问题；一切正常时不出现",
+                },
                 "knowledge_version": {
                     "type": ["integer", "null"],
                     "description": "本进程正在使用的知识库版本号（assistant kb history）；保存后 10 秒内各进程一致",
@@ -455,7 +460,7 @@ def _paths() -> dict:
                 "operationId": "health",
                 "summary": "健康检查",
                 "description": "知识库和数据库可用时返回 200；知识库最近一次修改有错时仍返回 200，并在 warnings 中说明。",
-                "responses": {"200": _json(_ref("Health"), ok)},
+                "responses": {"200": _json(_ref("Health"), ok), "503": _json(_ref("Health"), "数据库无法写入或磁盘将满")},
             }
         },
         "/api/openapi.json": {

@@ -36,6 +36,8 @@ SETTINGS = (
     Setting("CLARIFY_MARGIN", 4, "第一、二名得分相差小于此值时请用户在两者间选择"),
     Setting("LOOKUP_FAILURES_PER_CASE", 5, "同一办件编号在 15 分钟内允许的查询失败次数"),
     Setting("LOOKUP_FAILURES_PER_CLIENT", 20, "同一客户端（IP）在 15 分钟内允许的查询失败次数"),
+    Setting("MIN_FREE_MB", 100, "数据库所在磁盘的剩余空间低于此值（MB）时 /healthz 报告异常（503）"),
+    Setting("CHAT_PER_MINUTE", 30, "同一客户端（IP）每分钟最多提问次数（每个工作进程分别计数），超过返回 429"),
     Setting("TODAY", "", "固定“今天”的日期（YYYY-MM-DD），用于演示和测试；为空时取上海时间的今天"),
     Setting("DEMO_DATA", True, "首次启动时是否写入演示办件（make run 使用）"),
     Setting(

@@ -6,10 +6,17 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import callbacks, cases, chat, feedback, knowledge_service, openapi, prereview
 from ..db import get_db
-from ..errors import BadRequest
+from ..errors import BadRequest, TooManyRequests
+from ..ratelimit import SlidingWindow
 from ..replies import quick_topics
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.record_once
+def _chat_limit(state) -> None:
+    """Each worker's sliding window of questions per client (ratelimit.py says why in memory)."""
+    state.app.extensions["chat_limit"] = SlidingWindow(state.app.config["CHAT_PER_MINUTE"], 60)
 
 
 def json_body() -> dict:
@@ -43,6 +50,9 @@ def client_address() -> str:
 
 @bp.post("/chat")
 def chat_message():
+    wait = current_app.extensions["chat_limit"].hit(client_address())
+    if wait:
+        raise TooManyRequests(f"提问太频繁了，请{wait}秒后再试。", retry_after=wait)
     data = json_body()
     knowledge = knowledge_service.current()
     reply, conversation_id = chat.turn(

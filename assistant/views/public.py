@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 
-from .. import knowledge_service
+from .. import health, knowledge_service
 from ..db import get_db
 from ..replies import quick_topics
 from ..security import embeddable
@@ -41,11 +41,16 @@ def healthz():
 
     `knowledge_version` is the version this worker serves (`assistant kb history`): every worker
     names the same one within seconds of a save, and keeps the same last good one after a broken edit.
+    A database that can be read but not written (read-only, or a disk nearly full) is not healthy:
+    503 with `problems`, so the monitoring notices before the first question is lost.
     """
     store = knowledge_service.store()
     knowledge = store.get()
-    get_db().execute("select 1").fetchone()
-    body = {"status": "ok", "items": len(knowledge.items), "knowledge_version": store.version}
+    get_db()  # opened (and migrated) as every request opens it
+    problems = health.database_problems(current_app.config["DB"], current_app.config["MIN_FREE_MB"])
+    body = {"status": "degraded" if problems else "ok", "items": len(knowledge.items), "knowledge_version": store.version}
+    if problems:
+        body["problems"] = problems
     if store.warnings:
         body["warnings"] = store.warnings
-    return jsonify(body)
+    return jsonify(body), 503 if problems else 200
