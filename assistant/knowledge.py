@@ -12,7 +12,7 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -296,8 +296,54 @@ def load_files(folder: str | Path, files: dict[str, bytes]) -> Knowledge:
     This is how a draft is checked and tried without writing it: a copy of `files` with one item's
     file replaced (or removed) gives the `Knowledge` the site would serve after the save, or the
     `KnowledgeError` that `assistant kb check` would print. Problems are named after `folder`.
+
+    Contents checked once are not parsed again: the same bytes in any folder give the same models
+    (frozen, so shared safely) with `folder` set to this one. A worker's unchanged reloads, a test's
+    copy of the shipped knowledge and `load` after `create_app` reuse them; any changed byte is a new
+    key, so an edit is always checked afresh. Broken contents are never kept: their problems name
+    the folder they were found in.
     """
     folder = Path(folder)
+    key = _contents_key(files)
+    with _LOADED_LOCK:
+        known = _LOADED.pop(key, None)
+        if known is not None:
+            _LOADED[key] = known  # most recently used last
+    if known is None:
+        known = _check_files(folder, files)
+        with _LOADED_LOCK:
+            _LOADED[key] = known
+            while len(_LOADED) > LOADED_KEPT:
+                _LOADED.pop(next(iter(_LOADED)))  # least recently used first
+    if known.folder == folder:
+        return known
+    moved = replace(known, folder=folder)
+    for name in ("fingerprint", "calendar"):  # cached properties of the same content: the same values
+        if name in known.__dict__:
+            moved.__dict__[name] = known.__dict__[name]
+    return moved
+
+
+# Checked contents kept per process, like the matcher's indexes (`matcher.INDEXES_KEPT`): the served
+# version, used by every reload, stays while the editor's drafts come and go, and no more than a few
+# copies of the models are held.
+LOADED_KEPT = 4
+_LOADED: dict[str, Knowledge] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def _contents_key(files: dict[str, bytes]) -> str:
+    """A digest of every file's name and bytes (length-prefixed: no two different sets collide by framing)."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        content = files[name]
+        digest.update(f"{name}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def _check_files(folder: Path, files: dict[str, bytes]) -> Knowledge:
+    """Parse and check `files` for `load_files`; raise `KnowledgeError` listing every problem."""
     problems: list[Problem] = []
 
     def rel(name: str) -> str:

@@ -284,9 +284,9 @@ def build_index(knowledge: Knowledge) -> Index:
     """Precompute sound codes, feature weights and phrase lists for one knowledge version.
 
     Built once per content (`Knowledge.fingerprint`), not per load: a reload of unchanged files, or
-    a test's copy of the shipped knowledge, reuses the index already built. The cache keeps the four
-    most recently used: the version being served is used by every question, so the editor's
-    "试一试" drafts never push it out.
+    a test's copy of the shipped knowledge, reuses the index already built. The cache keeps the
+    `INDEXES_KEPT` most recently used: the version being served is used by every question, so the
+    editor's "试一试" drafts never push it out.
     """
     with _INDEX_LOCK:
         index = _INDEXES.pop(knowledge.fingerprint, None)
@@ -296,11 +296,14 @@ def build_index(knowledge: Knowledge) -> Index:
     index = _build_index(knowledge)  # outside the lock: a draft's build never holds up live questions
     with _INDEX_LOCK:
         _INDEXES[knowledge.fingerprint] = index
-        while len(_INDEXES) > 4:  # least recently used first: the served version, asked every request, stays
+        while len(_INDEXES) > INDEXES_KEPT:  # least recently used first: the served version, asked every request, stays
             _INDEXES.pop(next(iter(_INDEXES)))
     return index
 
 
+# Indexes kept per process: the served version and a few of the editor's drafts; more would hold
+# memory for versions nobody asks about (bench/bench_scale.py measures an index's RSS).
+INDEXES_KEPT = 4
 _INDEXES: dict[str, Index] = {}
 _INDEX_LOCK = threading.Lock()
 
