@@ -214,27 +214,6 @@ class CaseView:
     reminders: list[Reminder] = field(default_factory=list)
     demo: bool = False
 
-    def as_json(self) -> dict:
-        return {
-            "case_no": self.case_no,
-            "item_id": self.item_id,
-            "item_name": self.item_name,
-            "status": self.status,
-            "status_label": self.status_label,
-            "step": self.step,
-            "next_step": self.next_step,
-            "submitted_at": self.submitted_at,
-            "updated_at": self.updated_at,
-            "due_date": self.due_date,
-            "due_date_computed": self.due_date_computed,
-            "supplement_due": self.supplement_due,
-            "missing_materials": self.missing_materials,
-            "history": self.history,
-            "reminders": [r.as_json() for r in self.reminders],
-            "demo": self.demo,
-            "reply": self.as_text(),
-        }
-
     def as_text(self) -> str:
         """The answer in the chat's mark-up (lines, `- ` lists, **bold**), to be read top to bottom.
 

@@ -77,7 +77,7 @@ def ask(question: str | None, jsonl: bool):
         try:
             reply, _ = answer(knowledge, check_message(text, thresholds.max_chars), thresholds, today=today)
             out = {"question": text, "item_id": reply.item_id, "entry_id": reply.entry_id,
-                   "score": reply.as_json()["score"], "kind": reply.kind, "reply": reply.text}
+                   "score": reply.shown_score, "kind": reply.kind, "reply": reply.text}
         except AssistantError as e:
             out = {"question": text, "item_id": None, "entry_id": None, "score": 0, "kind": "decline", "reply": e.message}
         click.echo(json.dumps(out, ensure_ascii=False))

@@ -12,32 +12,12 @@ from .errors import BadRequest, NotFound
 from .knowledge import Item, Knowledge, Material
 
 
-def material_json(index: int, material: Material) -> dict:
-    return {
-        "id": index,
-        "name": material.name,
-        "form": material.form,
-        "copies": material.copies,
-        "note": material.note,
-        "required": material.required,
-    }
-
-
 def checklist_item(knowledge: Knowledge, item_id: object) -> Item:
     """The item whose materials make the checklist; `NotFound` when there is no such list."""
     item = knowledge.items.get(item_id) if isinstance(item_id, str) else None
     if item is None or not item.materials:
         raise NotFound("这个事项没有材料清单。请在对话框里说明您要办理的事项，例如“结建审批要哪些材料”。")
     return item
-
-
-def checklist(knowledge: Knowledge, item_id: object) -> dict:
-    item = checklist_item(knowledge, item_id)
-    return {
-        "item_id": item.id,
-        "name": item.name,
-        "materials": [material_json(i, m) for i, m in enumerate(item.materials)],
-    }
 
 
 @dataclass(frozen=True)
@@ -62,15 +42,6 @@ class PreReview:
         lines += [f"- {m.describe()}" for _, m in required + optional]
         lines.append("以上为自助预审，仅供参考；正式受理以窗口审核为准。")
         return "\n".join(lines)
-
-    def as_json(self) -> dict:
-        return {
-            "item_id": self.item.id,
-            "name": self.item.name,
-            "missing": [material_json(i, m) for i, m in self.missing],
-            "complete": self.complete,
-            "reply": self.as_text(),
-        }
 
 
 def review(knowledge: Knowledge, item_id: object, have: object) -> PreReview:

@@ -31,18 +31,10 @@ class Reply:
     entry_id: str | None = None  # the item's entry whose answer `text` gives
     related: list[dict] = field(default_factory=list)  # the item's other entries: {item_id, entry_id, title}
 
-    def as_json(self) -> dict:
-        return {
-            "reply": self.text,
-            "kind": self.kind,
-            "item_id": self.item_id,
-            "entry_id": self.entry_id,
-            "score": round(max(0.0, min(100.0, self.score)), 1),
-            "suggestions": self.suggestions,
-            "related_questions": self.related,
-            "details": self.details,
-            "actions": list(self.actions),
-        }
+    @property
+    def shown_score(self) -> float:
+        """The score as the API and `ask --jsonl` give it: within 0–100, one decimal."""
+        return round(max(0.0, min(100.0, self.score)), 1)
 
 
 def _bullets(lines) -> str:

@@ -1,10 +1,13 @@
-"""The public JSON API: chat, topics, case look-up, pre-review, callback requests. Errors are `{"error": "..."}`."""
+"""The public JSON API: chat, topics, case look-up, pre-review, callback requests. Errors are `{"error": "..."}`.
+
+Each view sends a response model of `api_models` (the shapes `/api/openapi.json` documents)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import callbacks, cases, chat, feedback, knowledge_service, openapi, prereview
+from ..api_models import CallbackCreated, Case, ChatReply, Checklist, FeedbackSaved, PreReviewResult, Topics
 from ..db import get_db
 from ..errors import BadRequest, TooManyRequests
 from ..ratelimit import SlidingWindow
@@ -65,13 +68,13 @@ def chat_message():
         limits=lookup_limits(),
         today=knowledge_service.today(),
     )
-    return jsonify({"conversation_id": conversation_id, **reply.as_json()})
+    return jsonify(ChatReply.from_reply(conversation_id, reply).body())
 
 
 @bp.get("/topics")
 def topics():
     """Quick-topic buttons for the chat page."""
-    return jsonify({"topics": quick_topics(knowledge_service.current())})
+    return jsonify(Topics(topics=quick_topics(knowledge_service.current())).body())
 
 
 def lookup_limits() -> cases.LookupLimits:
@@ -94,20 +97,21 @@ def case_lookup():
         client=client_address(),
         limits=lookup_limits(),
     )
-    return jsonify(view.as_json())
+    return jsonify(Case.from_view(view).body())
 
 
 @bp.get("/items/<item_id>/materials")
 def item_materials(item_id: str):
     """The pre-review checklist of an item: its materials, numbered."""
-    return jsonify(prereview.checklist(knowledge_service.current(), item_id))
+    return jsonify(Checklist.of(prereview.checklist_item(knowledge_service.current(), item_id)).body())
 
 
 @bp.post("/prereview")
 def prereview_check():
     """Pre-review: `{"item_id", "have": [material ids]}` → what is still missing."""
     data = json_body()
-    return jsonify(prereview.review(knowledge_service.current(), data.get("item_id"), data.get("have")).as_json())
+    review = prereview.review(knowledge_service.current(), data.get("item_id"), data.get("have"))
+    return jsonify(PreReviewResult.of(review).body())
 
 
 @bp.get("/openapi.json")
@@ -130,7 +134,7 @@ def callback_request():
         conversation_id=data.get("conversation_id"),
     )
     reference = callbacks.create(get_db(), submission, client=client_address())
-    return jsonify({"reference": reference}), 201
+    return jsonify(CallbackCreated(reference=reference).body()), 201
 
 
 @bp.post("/feedback")
@@ -141,4 +145,4 @@ def feedback_vote():
     data = json_body()
     vote = feedback.check(data.get("conversation_id"), data.get("helpful"), data.get("reason"))
     created = feedback.record(get_db(), vote, client=client_address())
-    return jsonify({"ok": True}), 201 if created else 200
+    return jsonify(FeedbackSaved(ok=True).body()), 201 if created else 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template
 
 from .. import health, knowledge_service
+from ..api_models import Health
 from ..db import get_db
 from ..replies import quick_topics
 from ..security import embeddable
@@ -48,9 +49,11 @@ def healthz():
     knowledge = store.get()
     get_db()  # opened (and migrated) as every request opens it
     problems = health.database_problems(current_app.config["DB"], current_app.config["MIN_FREE_MB"])
-    body = {"status": "degraded" if problems else "ok", "items": len(knowledge.items), "knowledge_version": store.version}
-    if problems:
-        body["problems"] = problems
-    if store.warnings:
-        body["warnings"] = store.warnings
-    return jsonify(body), 503 if problems else 200
+    body = Health(
+        status="degraded" if problems else "ok",
+        items=len(knowledge.items),
+        knowledge_version=store.version,
+        problems=problems,
+        warnings=store.warnings,
+    )
+    return jsonify(body.body()), 503 if problems else 200
