@@ -9,10 +9,13 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+from . import settings
+from .settings import ROOT
 
-from .settings import ROOT, configured_today, from_environment
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def _secret_key(instance: Path) -> str:
@@ -29,18 +32,18 @@ def _secret_key(instance: Path) -> str:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. `config` overrides settings by name (tests pass DB, KNOWLEDGE, ...)."""
+    # Flask is imported here, not at the top: `import assistant.matcher` runs this file first, and
+    # the core (tests and benchmarks that use it alone) must not load the web stack.
+    from flask import Flask
+
     app = Flask(
         __name__,
         static_folder=str(ROOT / "static"),
         static_url_path="/static",
         instance_path=str(ROOT / "instance"),
     )
-    app.config.update(from_environment())
-    app.config.update(config or {})
-    configured_today(app.config)  # a malformed TODAY stops the start with a clear message
-    db_path = Path(app.config["DB"])
-    if not db_path.is_absolute():
-        app.config["DB"] = str(ROOT / db_path)
+    # The same loader as the CLI's: a value of the wrong type stops the start with a clear message.
+    app.config.update(settings.load(config))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.config["DB"]).parent)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_BODY_BYTES"]
@@ -51,11 +54,11 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.debug:
         logging.basicConfig(level=logging.INFO)
 
-    from . import auth, csrf, db, errors, knowledge_service, security
+    from . import auth, csrf, db, knowledge_service, security, web_db, web_errors
 
-    errors.register(app)
+    web_errors.register(app)
     security.init_app(app)
-    db.init_app(app)
+    web_db.init_app(app)
     knowledge_service.init_app(app)
     auth.init_app(app)
     csrf.init_app(app)

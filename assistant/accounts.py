@@ -1,12 +1,13 @@
 """Accounts of the window staff and administrators: creation, password checks, failed-login limits.
 
-Passwords are stored only as werkzeug.security hashes (scrypt, salted). A login attempt with an
-unknown name and one with a wrong password get the very same message and take the same time, so
-nobody can probe which names exist. Failed attempts are recorded in the database (shared by every
-gunicorn worker): after too many for one name, or from one client, logins are refused for a while,
-even with the right password. Each account has a session version: a session carries the version it
-was started under, and logout, a new password or disabling the account bump it, which ends every
-session started before. No Flask and no click here: the CLI and the views share this module.
+Passwords are stored only as salted scrypt hashes (`passwords.py`, in werkzeug's format). A login
+attempt with an unknown name and one with a wrong password get the very same message and take the
+same time, so nobody can probe which names exist. Failed attempts are recorded in the database
+(shared by every gunicorn worker): after too many for one name, or from one client, logins are
+refused for a while, even with the right password. Each account has a session version: a session
+carries the version it was started under, and logout, a new password or disabling the account bump
+it, which ends every session started before. No Flask and no click here: the CLI and the views
+share this module.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import sqlite_utils
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import AssistantError, BadRequest, TooManyRequests
+from .passwords import check_password, hash_password
+from .settings import default
 
 ROLES = {"staff": "窗口人员", "admin": "管理员"}
 MIN_PASSWORD_CHARS = 10
@@ -29,10 +31,9 @@ MAX_PASSWORD_CHARS = 256  # hashing is deliberately slow: refuse novels
 MAX_NAME_CHARS = 32
 FAILURES_PER_NAME = 5
 FAILURES_PER_CLIENT = 20  # one address trying many names
-FAILURE_WINDOW = timedelta(minutes=15)
 
 LOGIN_FAILED = "用户名或密码不正确，请重新输入。"
-LOGIN_LOCKED = "登录失败次数过多，为保护账号安全，请15分钟后再试。"
+LOGIN_LOCKED = "登录失败次数过多，为保护账号安全，请{minutes}分钟后再试。"
 
 
 class AccountError(BadRequest):
@@ -109,7 +110,7 @@ def create_user(
     row = {
         "name": name,
         "role": role,
-        "password_hash": generate_password_hash(password),
+        "password_hash": hash_password(password),
         "created_at": _now(now),
         "active": 1,
     }
@@ -146,7 +147,7 @@ def set_password(db: sqlite_utils.Database, name: str, password: str) -> User:
     user = _existing(db, name)
     _check_password(password)
     with db.conn:
-        db["users"].update(user.id, {"password_hash": generate_password_hash(password)})
+        db["users"].update(user.id, {"password_hash": hash_password(password)})
         db.execute(_BUMP, [user.id])
     return get_user(db, user.id)
 
@@ -210,7 +211,7 @@ def list_users(db: sqlite_utils.Database) -> list[User]:
 @cache
 def _decoy_hash() -> str:
     """A hash to check unknown names against, so that they take as long as a wrong password."""
-    return generate_password_hash("decoy password that matches nothing")
+    return hash_password("decoy password that matches nothing")
 
 
 def _failures(db: sqlite_utils.Database, column: str, value: str, since: str) -> int:
@@ -235,19 +236,24 @@ def _immediate(db: sqlite_utils.Database):
 
 
 def authenticate(
-    db: sqlite_utils.Database, name: object, password: object, client: str, now: datetime | None = None
+    db: sqlite_utils.Database,
+    name: object,
+    password: object,
+    client: str,
+    now: datetime | None = None,
+    lockout_minutes: int = default("LOCKOUT_MINUTES"),
 ) -> User:
     """The active account with this name and password.
 
-    Raises `TooManyRequests` while the name (or the client) has failed too often in the last 15
-    minutes — checked first, so even the right password is refused while locked — and otherwise
+    Raises `TooManyRequests` while the name (or the client) has failed too often in the last
+    `lockout_minutes` (the LOCKOUT_MINUTES setting) — checked first, so even the right password is refused while locked — and otherwise
     `LoginFailed` with one message for every kind of failure: unknown name, wrong password,
     deactivated account, empty fields.
     """
     name = normalise_name(name) if isinstance(name, str) else ""
     password = password if isinstance(password, str) else ""
     now = now or datetime.now(UTC)
-    since = (now - FAILURE_WINDOW).isoformat(timespec="seconds")
+    since = (now - timedelta(minutes=lockout_minutes)).isoformat(timespec="seconds")
     key = name[:MAX_NAME_CHARS * 2]
     # Count and record in one transaction: the attempt is written down as a failure before the
     # password is checked, so that concurrent attempts see each other and no more than
@@ -258,14 +264,14 @@ def authenticate(
             _failures(db, "name", key, since) >= FAILURES_PER_NAME
             or _failures(db, "client", client, since) >= FAILURES_PER_CLIENT
         ):
-            raise TooManyRequests(LOGIN_LOCKED)
+            raise TooManyRequests(LOGIN_LOCKED.format(minutes=lockout_minutes))
         db.execute("delete from login_failures where failed_at < ?", [since])  # forget old ones
         db.execute(
             "insert into login_failures (name, client, failed_at) values (?, ?, ?)", [key, client, _now(now)]
         )
     row = next(db.query("select * from users where name = ? collate nocase", [name]), None) if name else None
     hashed = row["password_hash"] if row else _decoy_hash()
-    ok = check_password_hash(hashed, password[:MAX_PASSWORD_CHARS]) and len(password) <= MAX_PASSWORD_CHARS
+    ok = check_password(hashed, password[:MAX_PASSWORD_CHARS]) and len(password) <= MAX_PASSWORD_CHARS
     if not (ok and row is not None and row["active"]):
         raise LoginFailed(LOGIN_FAILED)
     with db.conn:

@@ -31,12 +31,12 @@ from rapidfuzz.distance import LCSseq
 from . import audit, knowledge_edit, knowledge_versions
 from .callbacks import STATUS_LABELS, count_open
 from .cases import STATUSES, normalise_case_no
-from .chat import Thresholds
 from .errors import BadRequest
 from .feedback import unhelpful_questions
 from .knowledge import Knowledge, load_files, read_files
 from .matcher import Decision, build_index, choose_entry, match
 from .normalise import clean
+from .settings import Thresholds
 from .workdays import OFFICE_TZ
 from .yamlfile import read_yaml_text
 

@@ -18,8 +18,8 @@ from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
 from . import accounts
-from .db import get_db
-from .errors import JSON_PREFIXES
+from .web_db import get_db
+from .web_errors import wants_json
 
 login_manager = LoginManager()
 # "strong": a session cookie replayed from another address or browser is dropped, not honoured.
@@ -39,14 +39,10 @@ def _load_user(session_id: str) -> accounts.User | None:
     return user
 
 
-def _wants_json() -> bool:
-    return request.path.startswith(JSON_PREFIXES)
-
-
 @login_manager.unauthorized_handler
 def _unauthorized():
     """What a caller without a session gets: 401 for JSON, the login page (with `next`) for people."""
-    if _wants_json():
+    if wants_json():
         abort(401)
     return redirect(url_for("staff.login", next=_here()))
 

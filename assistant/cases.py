@@ -15,15 +15,14 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import sqlite_utils
 
 from .errors import BadRequest, NotFound, TooManyRequests
 from .knowledge import Knowledge
+from .settings import LookupLimits
 from .workdays import WorkCalendar, office_today
-
-FAILURE_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -284,16 +283,6 @@ def view(knowledge: Knowledge, row: dict, db: sqlite_utils.Database | None = Non
 # ---------------------------------------------------------------- proof of ownership
 
 
-@dataclass(frozen=True)
-class LookupLimits:
-    failures_per_case: int = 5
-    failures_per_client: int = 20
-    window: timedelta = FAILURE_WINDOW
-
-
-DEFAULT_LIMITS = LookupLimits()
-
-
 def _failures(db: sqlite_utils.Database, column: str, value: str, since: str) -> int:
     sql = f"select count(*) from lookup_failures where {column} = ? and failed_at > ?"
     return db.execute(sql, [value, since]).fetchone()[0]
@@ -321,7 +310,7 @@ def lookup(
     case_no: object,
     digits: object,
     client: str,
-    limits: LookupLimits = DEFAULT_LIMITS,
+    limits: LookupLimits | None = None,
     now: datetime | None = None,
     today: date | None = None,
 ) -> CaseView:
@@ -333,6 +322,7 @@ def lookup(
     The check of the limits comes first, so that even the right digits are refused while locked.
     """
     messages = knowledge.messages
+    limits = limits or LookupLimits()
     # A malformed request says what is wrong with it; it tells nothing about any case, so it is
     # not counted as a failed attempt.
     if not isinstance(case_no, str) or not normalise_case_no(case_no):
@@ -350,7 +340,7 @@ def lookup(
             _failures(db, "case_no", case_no[:64], since) >= limits.failures_per_case
             or _failures(db, "client", client, since) >= limits.failures_per_client
         ):
-            raise TooManyRequests(messages.case_locked)
+            raise TooManyRequests(messages.case_locked.format(minutes=round(limits.window.total_seconds() / 60)))
         row = next(db.query("select * from cases where case_no = ?", [case_no]), None)
         expected = row["phone_last4"] if row else "----"
         # Compare in constant time, and compare even for an unknown case, so that timing tells nothing.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import sqlite_utils
@@ -20,19 +20,12 @@ from .knowledge import Knowledge
 from .matcher import match
 from .privacy import mask_text
 from .replies import Reply, compose
+from .settings import LookupLimits, Thresholds
 
 # Four digits however typed (5678, 56 78, 5-6-7-8), and any longer run of digits with separators:
 # the digits that prove ownership of a case are found, and hidden in the log, in every spelling.
 _DIGITS4 = re.compile(r"(?<![0-9])(\d(?:[ \-.]?\d){3})(?![ \-.]?[0-9])")
 _LONG_DIGITS = re.compile(r"\d(?:[ \-.]?\d){3,}")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    answer: float = 40
-    decline: float = 25
-    clarify_margin: float = 4
-    max_chars: int = 1000
 
 
 def check_message(message: object, max_chars: int) -> str:
@@ -90,7 +83,7 @@ def turn(
     conversation_id: object,
     thresholds: Thresholds,
     client: str = "cli",
-    limits: cases.LookupLimits = cases.DEFAULT_LIMITS,
+    limits: LookupLimits | None = None,
     today: date | None = None,
 ) -> tuple[Reply, str]:
     """Handle one chat message end to end; returns the reply and the conversation id to send back."""

@@ -8,6 +8,8 @@ for at most `BUSY_TIMEOUT_MS`, then the request gets a 503 with Retry-After: err
 A connection is opened once per thread and kept for its requests: opening one, checking the schema
 and closing it again cost more than answering a question. A request that ends inside a transaction
 (an error half-way) has it rolled back, so the next request starts clean.
+
+No Flask here: `web_db.get_db()` asks `thread_connection` for the app's path within a request.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-from flask import Flask, current_app
 
 from .migrations import migrations
 
@@ -68,13 +69,12 @@ def connection(path: str | Path):
 _THREAD = threading.local()
 
 
-def get_db() -> sqlite_utils.Database:
-    """This thread's connection to the app's database, opened on first use and kept for later requests.
+def thread_connection(path: str | Path) -> sqlite_utils.Database:
+    """This thread's connection to the database at `path`, opened on first use and kept for later calls.
 
     One connection per thread and database path: a thread serving another app (tests make many)
     closes the one it had before.
     """
-    path = current_app.config["DB"]
     held = getattr(_THREAD, "db", None)
     if held is not None and held[0] == path:
         return held[1]
@@ -90,9 +90,3 @@ def end_request(_exc: BaseException | None = None) -> None:
     held = getattr(_THREAD, "db", None)
     if held is not None and held[1].conn.in_transaction:
         held[1].conn.rollback()
-
-
-def init_app(app: Flask) -> None:
-    """Create or migrate the database once at start-up, and close each request's connection."""
-    connect(app.config["DB"]).conn.close()
-    app.teardown_appcontext(end_request)

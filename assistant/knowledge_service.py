@@ -12,11 +12,10 @@ from datetime import date
 from flask import Flask, current_app
 
 from . import db
-from .chat import Thresholds
 from .knowledge import Knowledge, KnowledgeStore
 from .knowledge_versions import VersionLog
 from .matcher import build_index
-from .settings import configured_today
+from .settings import Thresholds, configured_today
 
 
 def init_app(app: Flask) -> None:
@@ -54,10 +53,5 @@ def today() -> date | None:
 
 
 def thresholds() -> Thresholds:
-    config = current_app.config
-    return Thresholds(
-        answer=config["ANSWER_THRESHOLD"],
-        decline=config["DECLINE_THRESHOLD"],
-        clarify_margin=config["CLARIFY_MARGIN"],
-        max_chars=config["MAX_MESSAGE_CHARS"],
-    )
+    """The matcher's thresholds as this app is configured (read per request: tests change them)."""
+    return Thresholds.from_config(current_app.config)

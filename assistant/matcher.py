@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from .knowledge import Item, Knowledge, Referral, Smalltalk
 from .normalise import Vocabulary, clean
+from .settings import Thresholds
 
 # Weights of the three signals and of the sources of an item's words. Calibrated on the development
 # set as a whole (bench/accuracy.py prints the effect); never tuned to single questions.
@@ -562,9 +563,9 @@ def match(
     knowledge: Knowledge,
     text: str,
     *,
-    answer_threshold: float = 40,
-    decline_threshold: float = 25,
-    clarify_margin: float = 4,
+    answer_threshold: float = Thresholds.answer,
+    decline_threshold: float = Thresholds.decline,
+    clarify_margin: float = Thresholds.clarify_margin,
     context_item: str | None = None,
     context_candidates: tuple[str, ...] = (),
 ) -> Decision:

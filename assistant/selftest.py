@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .chat import Thresholds
 from .knowledge import Knowledge, load_files
 from .knowledge_edit import InvalidItem, check, item_path, render_item
 from .matcher import match
 from .replies import compose
+from .settings import Thresholds
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,23 @@
-"""Every knob of the assistant, declared once.
+"""Every knob of the assistant, declared once, with its default: nowhere else writes a default down.
 
-A setting has a name, a default and a line of help. `create_app` starts from these defaults, then
-applies `ASSISTANT_<NAME>` environment variables, then the test overrides. `tests/test_docs.py`
-fails when a setting is missing from the README, so the list there never goes stale.
+A setting has a name, a default and a line of help. `load()` builds the configuration the app and
+the CLI both use: these defaults, then `ASSISTANT_<NAME>` environment variables, then the given
+overrides (tests), each checked against the type of its default, so a bad value stops the start with
+a message naming the variable (`SettingError`). The objects built from several settings
+(`Thresholds`, `LookupLimits`) are built here too, from a configuration, in one place.
+`tests/test_docs.py` fails when a setting is missing from the README, so the list there never goes
+stale.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+
+from .errors import SettingError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,8 +41,13 @@ SETTINGS = (
     Setting("ANSWER_THRESHOLD", 40, "匹配得分不低于此值才直接回答（0–100）"),
     Setting("DECLINE_THRESHOLD", 25, "匹配得分低于此值时婉拒并给出咨询渠道（0–100）"),
     Setting("CLARIFY_MARGIN", 4, "第一、二名得分相差小于此值时请用户在两者间选择"),
-    Setting("LOOKUP_FAILURES_PER_CASE", 5, "同一办件编号在 15 分钟内允许的查询失败次数"),
-    Setting("LOOKUP_FAILURES_PER_CLIENT", 20, "同一客户端（IP）在 15 分钟内允许的查询失败次数"),
+    Setting("LOOKUP_FAILURES_PER_CASE", 5, "同一办件编号在 LOCKOUT_MINUTES 分钟内允许的查询失败次数"),
+    Setting("LOOKUP_FAILURES_PER_CLIENT", 20, "同一客户端（IP）在 LOCKOUT_MINUTES 分钟内允许的查询失败次数"),
+    Setting(
+        "LOCKOUT_MINUTES",
+        15,
+        "查询办件和登录失败次数的计算时段（分钟）：失败过多后暂停，最多等这么久即可再试",
+    ),
     Setting("MIN_FREE_MB", 100, "数据库所在磁盘的剩余空间低于此值（MB）时 /healthz 报告异常（503）"),
     Setting("CHAT_PER_MINUTE", 30, "同一客户端（IP）每分钟最多提问次数（每个工作进程分别计数），超过返回 429"),
     Setting("TODAY", "", "固定“今天”的日期（YYYY-MM-DD），用于演示和测试；为空时取上海时间的今天"),
@@ -48,12 +60,58 @@ SETTINGS = (
 )
 
 
-def _coerce(value: str, default: object) -> object:
-    """Turn an environment string into the type of the setting's default."""
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+def default(name: str) -> object:
+    """The default of the setting `name` (KeyError for a name that is not a setting)."""
+    return _BY_NAME[name].default
+
+
+def _expected(default: object) -> str:
     if isinstance(default, bool):
-        return value.strip().lower() in ("1", "true", "yes", "on")
+        return " 1 或 0（也可写 true / false、yes / no、on / off）"
     if isinstance(default, int):
-        return int(value)
+        return "整数"
+    if isinstance(default, float):
+        return "数字"
+    return "文字"
+
+
+def _coerce(raw: str, setting: Setting, source: str) -> object:
+    """An environment string as the type of the setting's default; `SettingError` naming `source` if it is not."""
+    value = raw.strip()
+    try:
+        if isinstance(setting.default, bool):
+            if value.lower() in _TRUE:
+                return True
+            if value.lower() in _FALSE:
+                return False
+            raise ValueError(value)
+        if isinstance(setting.default, int):
+            return int(value)
+        if isinstance(setting.default, float):
+            return float(value)
+    except ValueError:
+        raise SettingError(source, raw, _expected(setting.default), setting.default) from None
+    return raw
+
+
+def _check(value: object, setting: Setting) -> object:
+    """An override given as a value (tests, `create_app(config)`): strings are read as the environment's,
+    anything else must already have the default's type (an int where a float is expected will do)."""
+    if isinstance(value, str) and not isinstance(setting.default, str) and setting.default is not None:
+        return _coerce(value, setting, setting.name)
+    if setting.default is None or value is None and isinstance(setting.default, str):
+        return value
+    kind = type(setting.default)
+    ok = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        raise SettingError(setting.name, value, _expected(setting.default), setting.default)
     return value
 
 
@@ -68,11 +126,70 @@ def configured_today(config: dict) -> date | None:
         raise ValueError(f"TODAY 应为 YYYY-MM-DD 格式的日期，而不是“{value}”") from None
 
 
-def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
-    """Defaults overridden by `ASSISTANT_<NAME>` variables; raises ValueError on a malformed number."""
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Defaults overridden by `ASSISTANT_<NAME>` variables, each converted to its default's type;
+    `SettingError` (a ValueError) naming the variable when one cannot be."""
     environ = os.environ if environ is None else environ
     config: dict[str, object] = {}
     for setting in SETTINGS:
-        raw = environ.get(f"ASSISTANT_{setting.name}")
-        config[setting.name] = setting.default if raw is None else _coerce(raw, setting.default)
+        name = f"ASSISTANT_{setting.name}"
+        raw = environ.get(name)
+        config[setting.name] = setting.default if raw is None else _coerce(raw, setting, name)
     return config
+
+
+def load(overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None) -> dict:
+    """The configuration the app and the CLI run with: defaults → environment → `overrides`.
+
+    Overrides that are settings are checked like the environment's; other keys (Flask's own, such as
+    TESTING) pass through. A relative `DB` is taken from the repository root. Raises `SettingError`
+    for a value of the wrong type or a malformed `TODAY`, naming the variable and what was expected.
+    """
+    config = from_environment(environ)
+    for key, value in (overrides or {}).items():
+        config[key] = _check(value, _BY_NAME[key]) if key in _BY_NAME else value
+    db_path = Path(str(config["DB"]))
+    config["DB"] = str(db_path if db_path.is_absolute() else ROOT / db_path)
+    try:
+        configured_today(config)
+    except ValueError:
+        from_env = overrides is None or "TODAY" not in overrides
+        name = "ASSISTANT_TODAY" if from_env else "TODAY"
+        raise SettingError(name, config["TODAY"], " YYYY-MM-DD 格式的日期（如 2026-03-05），或不设置", "") from None
+    return config
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the matcher answers, asks the person to choose, or declines; and the longest question taken."""
+
+    answer: float = default("ANSWER_THRESHOLD")
+    decline: float = default("DECLINE_THRESHOLD")
+    clarify_margin: float = default("CLARIFY_MARGIN")
+    max_chars: int = default("MAX_MESSAGE_CHARS")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> Thresholds:
+        return cls(
+            answer=config["ANSWER_THRESHOLD"],
+            decline=config["DECLINE_THRESHOLD"],
+            clarify_margin=config["CLARIFY_MARGIN"],
+            max_chars=config["MAX_MESSAGE_CHARS"],
+        )
+
+
+@dataclass(frozen=True)
+class LookupLimits:
+    """How many failed case look-ups a case number, or a client, may have within `window`."""
+
+    failures_per_case: int = default("LOOKUP_FAILURES_PER_CASE")
+    failures_per_client: int = default("LOOKUP_FAILURES_PER_CLIENT")
+    window: timedelta = timedelta(minutes=default("LOCKOUT_MINUTES"))
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> LookupLimits:
+        return cls(
+            failures_per_case=config["LOOKUP_FAILURES_PER_CASE"],
+            failures_per_client=config["LOOKUP_FAILURES_PER_CLIENT"],
+            window=timedelta(minutes=config["LOCKOUT_MINUTES"]),
+        )

@@ -41,7 +41,7 @@ def test_a_database_locked_by_another_process_is_a_503_with_retry_after(client, 
 
 
 def test_a_chat_turn_is_one_transaction_on_the_threads_own_connection(app, client):
-    from assistant.db import get_db
+    from assistant.web_db import get_db
 
     client.post("/api/chat", json={"message": "结建审批要多久"})  # opens this thread's connection
     with app.app_context():

@@ -38,9 +38,9 @@ from .. import (
     selftest,
 )
 from ..auth import role_required
-from ..db import get_db
 from ..errors import AssistantError, BadRequest
 from ..knowledge import REQUIRED_IDS
+from ..web_db import get_db
 from ..workdays import OFFICE_TZ
 from .api import client_address
 

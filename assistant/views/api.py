@@ -8,10 +8,11 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import callbacks, cases, chat, feedback, knowledge_service, openapi, prereview
 from ..api_models import CallbackCreated, Case, ChatReply, Checklist, FeedbackSaved, PreReviewResult, Topics
-from ..db import get_db
 from ..errors import BadRequest, TooManyRequests
 from ..ratelimit import SlidingWindow
 from ..replies import quick_topics
+from ..settings import LookupLimits
+from ..web_db import get_db
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -77,12 +78,8 @@ def topics():
     return jsonify(Topics(topics=quick_topics(knowledge_service.current())).body())
 
 
-def lookup_limits() -> cases.LookupLimits:
-    config = current_app.config
-    return cases.LookupLimits(
-        failures_per_case=config["LOOKUP_FAILURES_PER_CASE"],
-        failures_per_client=config["LOOKUP_FAILURES_PER_CLIENT"],
-    )
+def lookup_limits() -> LookupLimits:
+    return LookupLimits.from_config(current_app.config)
 
 
 @bp.post("/cases/lookup")

@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from .. import health, knowledge_service
 from ..api_models import Health
-from ..db import get_db
 from ..replies import quick_topics
 from ..security import embeddable
+from ..web_db import get_db
 
 bp = Blueprint("public", __name__)
 

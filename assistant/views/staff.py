@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from .. import (
@@ -24,8 +24,8 @@ from .. import (
 )
 from ..auth import login_required, safe_next
 from ..cases import STATUSES, normalise_case_no
-from ..db import get_db
 from ..errors import AssistantError, BadRequest
+from ..web_db import get_db
 from .api import client_address
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,10 @@ def login():
         return render_template("staff/login.html", next=next_url, name="")
     name = request.form.get("name", "")
     try:
-        user = accounts.authenticate(get_db(), name, request.form.get("password"), client_address())
+        user = accounts.authenticate(
+            get_db(), name, request.form.get("password"), client_address(),
+            lockout_minutes=current_app.config["LOCKOUT_MINUTES"],
+        )
     except AssistantError as e:
         # Not the name: people type their password into the name field often enough.
         log.info("login refused from %s (%s)", client_address(), e.status)
