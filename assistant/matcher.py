@@ -55,6 +55,8 @@ ITEMS_KEPT = 50
 NEAREST_DOCS = 10
 # Up to this many long phrases, every one is compared with one slip; beyond, those sharing two bigrams.
 LONG_PHRASES_ALL = 3000
+# ... and of those, at most this many (the ones sharing most bigrams): a few hundred rapidfuzz calls.
+FUZZY_PHRASES = 300
 # An entry answers when it fits the question better than the item's summary and its 办事指南
 # sections do, and scores at least this (0–100) among the item's parts.
 ENTRY_THRESHOLD = 30
@@ -415,10 +417,15 @@ def _score_array(docs: Documents, code: str) -> np.ndarray:
     hits = [(100.0, docs.phrases[i]) for i in exact]
     if len(docs.long_phrases) <= LONG_PHRASES_ALL:
         fuzzy = [i for i in docs.long_phrases if i not in exact]
-    else:  # a large catalogue: only the long phrases sharing two bigrams with the question
+    else:  # a large catalogue: the long phrases sharing the most bigrams (two at least) with the question
         grams = [docs.long_grams[g] for g in {code[i : i + 2] for i in range(len(code) - 1)} if g in docs.long_grams]
-        shared, counts = np.unique(np.concatenate(grams), return_counts=True) if grams else (np.array([]), np.array([]))
-        fuzzy = [int(i) for i in shared[counts >= 2] if int(i) not in exact]
+        fuzzy = []
+        if grams:
+            shared, counts = np.unique(np.concatenate(grams), return_counts=True)
+            shared, counts = shared[counts >= 2], counts[counts >= 2]
+            if shared.size > FUZZY_PHRASES:
+                shared = shared[np.argpartition(-counts, FUZZY_PHRASES)[:FUZZY_PHRASES]]
+            fuzzy = [i for i in shared.tolist() if i not in exact]
     for _c, score, k in process.extract(
         code, [docs.phrases[i].code for i in fuzzy], scorer=fuzz.partial_ratio, limit=None, score_cutoff=80
     ):

@@ -34,6 +34,7 @@ _PUNCT = re.compile(r"[^\w\u4e00-\u9fff]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 UNKNOWN = "\U000FFFFD"  # the code of any word the knowledge base never uses
 _TOKEN = re.compile(r"[\u4e00-\u9fff]|[a-z]+|\d+")
+_LATIN = re.compile(r"[a-z]")
 
 # Words that carry no meaning for matching: particles, pronouns, politeness. Question words
 # (多久, 多少钱, 哪里) are not here: they tell which sub-question was asked.
@@ -46,7 +47,36 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str] | None:
+    """Every character OpenCC's t2s dictionaries would change (4,114; all but one of the 263 commonest
+    simplified characters are not among them), or None if the library's tables are not as expected.
+
+    A conversion changes a text only where a dictionary key matches, and every key that changes holds
+    one of these characters: a text with none of them is already simplified. Most questions and
+    nearly every knowledge text are, so the pure-Python converter — a third of the time it takes to
+    index a large catalogue — runs only where it has something to do.
+    """
+    try:
+        _T2S.convert("臺")  # loads the dictionaries
+        found: set[str] = set()
+        for group in _T2S._dict_chain_data:
+            for _min, _max, table in group:
+                for key, value in table.items():
+                    first = value.split()[0] if isinstance(value, str) else value[0]
+                    if len(first) != len(key):
+                        found.update(key)
+                    else:
+                        found.update(k for k, v in zip(key, first, strict=True) if k != v)
+        return frozenset(found) or None
+    except (AttributeError, TypeError, ValueError, IndexError):
+        return None
+
+
 def to_simplified(text: str) -> str:
+    changed = _traditional_chars()
+    if changed is not None and changed.isdisjoint(text):
+        return text
     with _T2S_LOCK:
         return _T2S.convert(text)
 
@@ -131,7 +161,7 @@ class _Replacer:
 
     def sub(self, replace, text: str) -> str:
         """`text` with each found word replaced by `replace(word)`."""
-        if self._latin is not None:
+        if self._latin is not None and _LATIN.search(text):
             text = self._latin.sub(lambda m: replace(m.group(0)), text)
         if not self._words:
             return text
