@@ -47,6 +47,9 @@ bench: $(STAMP)
 	$(PY) bench/probe.py --set bench/blind.jsonl --show 0
 	$(PY) bench/bench_desk.py
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_scale.py
+	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
+	$(PY) bench/bench_http.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

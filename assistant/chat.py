@@ -104,7 +104,7 @@ def turn(
     finally:
         # One transaction: the question (stored even when answering it failed) and the context.
         # The entry that answered is kept with the question, so 有帮助 / 没帮助 (feedback.py) says
-        # which text it was.
+        # which text it was, and so are the facts it had to call unknown (the office's to-do list).
         with db.conn:
             db.conn.execute(
                 _LOG_QUESTION,
@@ -116,6 +116,7 @@ def turn(
                     reply.item_id if reply else None,
                     reply.entry_id if reply else None,
                     reply.score if reply else None,
+                    " ".join(reply.unknowns) if reply else "",
                 ),
             )
             if reply is not None:
@@ -124,8 +125,8 @@ def turn(
 
 
 _LOG_QUESTION = """
-insert into questions (asked_at, conversation_id, question, kind, item_id, entry_id, score)
-values (?, ?, ?, ?, ?, ?, ?)
+insert into questions (asked_at, conversation_id, question, kind, item_id, entry_id, score, unknowns)
+values (?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from .computed import fill
+from . import facts
 from .knowledge import SECTIONS, Item, Knowledge
 from .matcher import build_index, choose_entry, rank_items
 from .replies import section, title
@@ -164,7 +164,7 @@ def _fragment_score(words: _Words, tokens: list[str]) -> tuple[float, str | None
 def _card(knowledge: Knowledge, item: Item, entry_id: str | None, score: float, today: date) -> Card:
     entry = item.entry(entry_id) if entry_id else None
     guide = [
-        {"key": key, "title": title(item, key, knowledge), "text": fill(text, today)}
+        {"key": key, "title": title(item, key, knowledge), "text": facts.text(knowledge, item.id, text, today)}
         for key in SECTIONS
         if (text := section(item, key, knowledge))
     ]
@@ -174,7 +174,7 @@ def _card(knowledge: Knowledge, item: Item, entry_id: str | None, score: float, 
         entry_id=entry.id if entry else None,
         title=entry.question if entry else item.name,
         item_name=item.name,
-        answer=fill(entry.answer if entry else item.summary, today),
+        answer=facts.text(knowledge, item.id, entry.answer if entry else item.summary, today),
         guide=guide,
         sources=sources,
         score=score,

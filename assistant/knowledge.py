@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .computed import unknown_placeholders
 from .errors import KnowledgeError
+from .facts import PLACEHOLDER as FACT_PLACEHOLDER
+from .facts import refs as fact_refs
 from .workdays import WorkCalendar
 from .yamlfile import MAX_BYTES, Problem, line_for, read_yaml_text, validate
 
@@ -100,6 +102,32 @@ class Entry(_Model):
         return values
 
 
+# Where a citizen can get a fact the office has not yet given us (wording: messages.yaml `fact_channels`).
+CHANNELS = ("guide", "12345", "window", "wechat")
+
+
+class Fact(_Model):
+    """A fact an answer states — a phone, an address, opening hours, a promised time limit, a fee rate —
+    which may not be known yet.
+
+    Unknown is a value, not a sentence: `value` left empty means the office has not given it to us.
+    A text says `{fact:ID}` (or `{fact:ITEM.ID}` for another item's) where the fact belongs; the reply
+    puts the value there, or the one standard sentence of messages.yaml `fact_unknown` with where to
+    ask meanwhile (`ask`). `assistant kb unknowns` and the dashboard list every empty one for the office.
+    A filled value needs its `source` (a document number, 办公室提供（日期）), like every other fact.
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=2)  # what the fact is, as a clerk names it in a sentence: 青浦区国动办的咨询电话
+    value: str | None = None  # empty: not known yet
+    source: str | None = None  # where the value comes from; required with a value
+    ask: tuple[Literal[CHANNELS], ...] = ("guide", "12345")  # type: ignore[valid-type]  # meanwhile
+
+    @property
+    def known(self) -> bool:
+        return bool(self.value)
+
+
 class Item(_Model):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=2)
@@ -118,6 +146,7 @@ class Item(_Model):
     apply: Apply | None = None
     answers: dict[Literal[SUBQUESTIONS], str] = {}  # type: ignore[valid-type]
     entries: tuple[Entry, ...] = ()  # question-level answers, tried before the 办事指南 fields
+    facts: tuple[Fact, ...] = ()  # facts the texts name with {fact:ID}; a value left empty is not known yet
     titles: dict[Literal[SECTIONS], str] = {}  # type: ignore[valid-type]  # section titles that fit this item better
     related: tuple[str, ...] = ()
     actions: tuple[Literal["prereview", "case_lookup"], ...] = ()  # tools the chat page offers with the answer
@@ -144,6 +173,9 @@ class Item(_Model):
 
     def entry(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
+
+    def fact(self, fact_id: str) -> Fact | None:
+        return next((f for f in self.facts if f.id == fact_id), None)
 
 
 class Referral(_Model):
@@ -203,7 +235,19 @@ class Messages(_Model):
     case_bad_number: str
     case_bad_digits: str
     case_locked: str
+    fact_known: str  # a known fact: {label}, {value}
+    fact_unknown: str  # a fact not known yet: {label}, {channels} (the fact's `ask`, in words, joined)
+    fact_channels: dict[Literal[CHANNELS], str]  # type: ignore[valid-type]  # each channel as something to do
+    fact_channels_joiner: str = "，也可以"
 
+
+    @field_validator("fact_channels")
+    @classmethod
+    def _every_channel_worded(cls, channels: dict) -> dict:
+        missing = [key for key in CHANNELS if key not in channels]
+        if missing:
+            raise ValueError(f"缺少这些咨询渠道的说法：{'、'.join(missing)}")
+        return channels
 
     @field_validator("sections")
     @classmethod
@@ -376,6 +420,7 @@ def _check_files(folder: Path, files: dict[str, bytes]) -> Knowledge:
     for item_id, item in items.items():
         path, lines = item_lines[item_id]
         _check_texts(item, path, lines, problems)
+        _check_facts(item, items, path, lines, problems)
         for i, other in enumerate(item.related):
             if other not in items and other not in REQUIRED_IDS:
                 problems.append(Problem(
@@ -416,10 +461,43 @@ _CLOSED_ENDING = "。！？：；…”’）)】」.!?:;"
 def _texts(item: Item):
     """(key path, text) of every reply text of an item."""
     yield ("summary",), item.summary
+    for i, text in enumerate(item.conditions):
+        yield ("conditions", i), text
+    if item.time_limit and item.time_limit.note:
+        yield ("time_limit", "note"), item.time_limit.note
+    if item.fee and item.fee.note:
+        yield ("fee", "note"), item.fee.note
     for key, text in item.answers.items():
         yield ("answers", key), text
     for i, entry in enumerate(item.entries):
         yield ("entries", i, "answer"), entry.answer
+
+
+def _check_facts(item: Item, items: dict[str, Item], path: str, lines: dict, problems: list[Problem]) -> None:
+    """Fact ids unique, a filled value with its source, every `{fact:…}` naming a fact that exists."""
+    seen: set[str] = set()
+    for i, fact in enumerate(item.facts):
+        if fact.id in seen:
+            problems.append(Problem(
+                path, line_for(lines, ("facts", i, "id")), f"facts 里的 id “{fact.id}”重复", f"facts.{i}.id"
+            ))
+        seen.add(fact.id)
+        if fact.known and not fact.source:
+            problems.append(Problem(
+                path, line_for(lines, ("facts", i, "value")),
+                f"facts.{i}.source：填了“{fact.label}”的内容，请同时写明出处（文件文号，或“办公室提供（日期）”）",
+                f"facts.{i}.source",
+            ))
+    for loc, text in _texts(item):
+        field = ".".join(map(str, loc))
+        for other, fact_id in fact_refs(text):
+            owner = items.get(other) if other else item
+            if owner is None or owner.fact(fact_id) is None:
+                where = f"事项“{other}”" if other else "本事项"
+                problems.append(Problem(
+                    path, line_for(lines, loc),
+                    f"{field}：{{fact:{(other + '.') if other else ''}{fact_id}}} 在{where}的 facts 里找不到", field,
+                ))
 
 
 def _check_texts(item: Item, path: str, lines: dict, problems: list[Problem]) -> None:
@@ -444,7 +522,8 @@ def _check_texts(item: Item, path: str, lines: dict, problems: list[Problem]) ->
             ))
         rows = text.split("\n")
         for n, (row, following) in enumerate(zip(rows, rows[1:], strict=False)):
-            row, following = row.strip(), following.strip()
+            # a fact placeholder stands for a whole sentence (facts.sentence ends it with 。)
+            row, following = FACT_PLACEHOLDER.sub("。", row).strip(), following.strip()
             if not row or not following:
                 continue
             is_item = row.startswith("- ")

@@ -46,8 +46,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import facts
 from . import knowledge_versions as versions
-from .computed import fill
 from .errors import AssistantError, KnowledgeError, NotFound
 from .knowledge import (
     ID_PATTERN,
@@ -56,6 +56,7 @@ from .knowledge import (
     SUBQUESTIONS,
     Apply,
     Entry,
+    Fact,
     Fee,
     Item,
     Knowledge,
@@ -202,6 +203,7 @@ def _normalise(value):
 _ORDERS: dict[str, tuple[str, ...]] = {
     "": tuple(Item.model_fields),
     "entries": tuple(Entry.model_fields),
+    "facts": tuple(Fact.model_fields),
     "materials": tuple(Material.model_fields),
     "time_limit": tuple(TimeLimit.model_fields),
     "fee": tuple(Fee.model_fields),
@@ -221,7 +223,7 @@ def _canonical(item: dict) -> dict:
         return {k: value[k] for k in (*known, *(k for k in value if k not in order))}
 
     out = ordered(item, _ORDERS[""])
-    for key in ("entries", "materials"):
+    for key in ("entries", "materials", "facts"):
         if isinstance(out.get(key), list):
             out[key] = [ordered(v, _ORDERS[key]) for v in out[key]]
     for key in ("time_limit", "fee", "apply", "answers", "titles"):
@@ -524,13 +526,14 @@ def preview(knowledge: Knowledge, item_id: str, today: date | None = None) -> di
     today = today or office_today()
     return {
         "name": item.name,
-        "summary": fill(item.summary, today),
+        "summary": facts.text(knowledge, item.id, item.summary, today),
         "guide": [
-            {"key": key, "title": title(item, key, knowledge), "text": fill(text, today)}
+            {"key": key, "title": title(item, key, knowledge), "text": facts.text(knowledge, item.id, text, today)}
             for key in SECTIONS if key != "summary" and (text := section(item, key, knowledge))
         ],
         "entries": [
-            {"id": e.id, "question": e.question, "answer": fill(e.answer, today), "sources": list(e.sources)}
+            {"id": e.id, "question": e.question, "answer": facts.text(knowledge, item.id, e.answer, today),
+             "sources": list(e.sources)}
             for e in item.entries
         ],
         "sources": list(item.sources),
@@ -543,7 +546,7 @@ FIELD_LABELS = {
     "id": "编号（id）", "name": "正式名称", "short_name": "简称", "category": "类别", "aliases": "其他叫法",
     "keywords": "关键词", "intents": "意图词", "summary": "简介", "conditions": "受理条件", "materials": "申请材料",
     "process": "办理流程", "legal_basis": "法律依据", "time_limit": "办理时限", "fee": "收费",
-    "apply": "办理方式", "answers": "栏目的简短回答", "entries": "问题条目", "titles": "栏目标题",
+    "apply": "办理方式", "answers": "栏目的简短回答", "entries": "问题条目", "facts": "事实", "titles": "栏目标题",
     "related": "相关事项", "actions": "页面工具", "questions": "示例问题", "sources": "出处",
 }
 PART_LABELS = {
@@ -553,6 +556,7 @@ PART_LABELS = {
     "materials": {"name": "名称", "form": "形式", "copies": "份数", "note": "说明", "required": "必须提交"},
     "entries": {"id": "编号（id）", "question": "问题", "variants": "其他问法", "keywords": "关键词",
                 "answer": "直接回答", "sources": "出处"},
+    "facts": {"id": "编号（id）", "label": "名称", "value": "内容", "source": "出处", "ask": "在此之前去哪里问"},
 }
 SECTION_LABELS = {
     "summary": "简介", "conditions": "条件", "materials": "材料", "time": "时限", "fee": "费用",

@@ -263,3 +263,13 @@ def m010_knowledge_versions(db: sqlite_utils.Database) -> None:
         not_null={"at", "who", "manifest", "digest", "good"},
     )
     db["knowledge_versions"].create_index(["digest"])
+
+
+@migrations()
+def m012_questions_unknowns(db: sqlite_utils.Database) -> None:
+    """Which facts an answer had to call not yet known (`office-contact.phone`, space-separated).
+
+    Recorded when the answer is given, so the office's to-do list is ordered by how often citizens
+    met each gap, and the weeks before a fact was filled keep showing what they were told then.
+    """
+    db["questions"].add_column("unknowns", str, not_null_default="")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from .computed import fill
+from . import facts
 from .knowledge import SECTIONS, Item, Knowledge
 from .matcher import Decision
 from .workdays import office_today
@@ -30,6 +30,7 @@ class Reply:
     actions: tuple[str, ...] = ()  # what the page may offer next: "prereview", "case_lookup", "callback"
     entry_id: str | None = None  # the item's entry whose answer `text` gives
     related: list[dict] = field(default_factory=list)  # the item's other entries: {item_id, entry_id, title}
+    unknowns: tuple[str, ...] = ()  # facts `text` had to call not yet known (`office-contact.phone`): logged
 
     @property
     def shown_score(self) -> float:
@@ -95,14 +96,17 @@ def compose(knowledge: Knowledge, decision: Decision, today: date | None = None)
     """The reply for a decision, with suggestion buttons and folded details.
 
     Dates computed from a rule (`{next_siren_test}`) are filled in for `today` (Shanghai's today
-    by default), so an answer never goes stale with the calendar.
+    by default), so an answer never goes stale with the calendar; facts (`{fact:phone}`) are stated,
+    or said to be not yet known in the one standard wording (`facts.render`).
     """
     reply = _compose(knowledge, decision)
     today = today or office_today()
+    text = facts.render(knowledge, reply.item_id, reply.text, today)
     return replace(
         reply,
-        text=fill(reply.text, today),
-        details=[{**d, "text": fill(d["text"], today)} for d in reply.details],
+        text=text.text,
+        unknowns=text.unknowns,
+        details=[{**d, "text": facts.render(knowledge, reply.item_id, d["text"], today).text} for d in reply.details],
     )
 
 

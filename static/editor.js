@@ -47,7 +47,7 @@ const TEXT = {
 // The item's fields, in the order the files write them (a new key goes where this order puts it).
 const ORDER = [
   "id", "name", "short_name", "category", "aliases", "keywords", "intents", "summary", "conditions",
-  "materials", "process", "legal_basis", "time_limit", "fee", "apply", "answers", "entries", "titles",
+  "materials", "process", "legal_basis", "time_limit", "fee", "apply", "answers", "entries", "facts", "titles",
   "related", "actions", "questions", "sources",
 ];
 const REQUIRED = new Set(["id", "name", "short_name", "category", "summary", "questions", "sources"]);
@@ -69,6 +69,10 @@ const GROUPS = [
   ["常问问题（问题条目）", [
     { key: "entries", label: "问题条目", type: "entries",
       hint: "群众常问的具体问题，每条有直接回答和出处。问题写成一句完整的话；其他问法写群众的口语说法。" },
+  ]],
+  ["待补充的事实", [
+    { key: "facts", label: "事实（电话、地址、承诺时限、收费标准……）", type: "facts",
+      hint: "回答里写 {fact:编号} 的地方显示这里的内容。“内容”留空表示还不知道：回答会说“暂未收录”，并请群众去“在此之前去哪里问”列出的渠道。填上内容时请同时写明出处。" },
   ]],
   ["办事指南", [
     { key: "conditions", label: "受理条件", type: "list", multiline: true },
@@ -114,6 +118,14 @@ const MATERIAL_FIELDS = [
   { key: "required", label: "必须提交（不勾选表示可以容缺后补）", type: "checkbox", default: true },
 ];
 const MATERIAL_ORDER = ["name", "form", "copies", "note", "required"];
+const FACT_ORDER = ["id", "label", "value", "source", "ask"];
+const FACT_FIELDS = [
+  { key: "id", label: "编号（id，小写字母和连字符；回答里写 {fact:编号}）", type: "text" },
+  { key: "label", label: "名称（回答里怎么称呼它，如：青浦区国动办的咨询电话）", type: "text" },
+  { key: "value", label: "内容（还不知道就留空）", type: "textarea", rows: 2 },
+  { key: "source", label: "出处（文件文号，或“办公室提供（日期）”；填了内容就必须写）", type: "text" },
+  { key: "ask", label: "在此之前去哪里问（guide 办事指南、12345 热线、window 窗口、wechat 公众号）", type: "list" },
+];
 const ENTRY_ORDER = ["id", "question", "variants", "keywords", "answer", "sources"];
 const ENTRY_FIELDS = [
   { key: "id", label: "编号（id，小写字母和连字符）", type: "text" },
@@ -392,7 +404,7 @@ function objectRow(specs, order, value, titleOf, fold) {
           if (has(source, key) || checked !== Boolean(part.spec.default)) values[key] = checked;
         } else values[key] = valueOf(part.spec, part.input);
       }
-      return assemble(source, order, values, new Set(["name", "id", "question", "answer", "sources"]));
+      return assemble(source, order, values, new Set(["name", "id", "question", "answer", "sources", "label"]));
     },
     focus: () => (fold ? title : Object.values(parts).find((p) => p.kind === "field")?.input)?.focus(),
     number: (n) => (title.textContent = titleOf(n, parts)),
@@ -436,6 +448,11 @@ function buildControl(spec, value) {
   if (spec.type === "materials") {
     return rowList(spec, Array.isArray(value) ? value : [], (v) =>
       objectRow(MATERIAL_FIELDS, MATERIAL_ORDER, v, (n, p) => `材料 ${n}${p.name.input.value ? `：${p.name.input.value}` : ""}`, false));
+  }
+  if (spec.type === "facts") {
+    return rowList(spec, Array.isArray(value) ? value : [], (v) =>
+      objectRow(FACT_FIELDS, FACT_ORDER, v, (n, p) =>
+        `事实 ${n}：${p.label.input.value || "（新事实）"}${p.value.input.value.trim() ? "" : "（暂未掌握）"}`, true));
   }
   if (spec.type === "entries") {
     return rowList(spec, Array.isArray(value) ? value : [], (v) =>
@@ -622,11 +639,26 @@ async function load() {
     document.getElementById("raw").open = true;
   } else {
     buildForm(original);
+    focusFromHash();
   }
   renderPreview(data.preview);
   dirty = false;
   document.title = document.title.replace(/^\* /, "");
   announce("");
+}
+
+/** `#facts.0.value` (the dashboard's 填写 link to a fact not yet known): that field, unfolded and focused. */
+function focusFromHash() {
+  const path = decodeURIComponent(location.hash.slice(1));
+  if (!/^[a-z_]+(\.[a-z0-9_]+)*$/.test(path)) return;
+  assignPaths();
+  const target = findTarget(path);
+  if (!target) return;
+  for (let d = target.closest("details"); d; d = d.parentElement.closest("details")) d.open = true;
+  const input = target.matches("input, textarea, select") ? target : target.querySelector("input, textarea, select");
+  if (!input) return;
+  input.scrollIntoView({ block: "center" });
+  input.focus();
 }
 
 function renderPreview(preview) {

@@ -186,3 +186,37 @@ def test_the_editor_lists_rows_that_move_with_the_keyboard(browser, server):
         assert horizontal_overflow(page) <= 0
     finally:
         context.close()
+
+
+def test_a_gap_on_the_dashboard_opens_its_field_and_filling_it_answers_the_public(browser, server):
+    base, _ = server
+    hours_question = "人防窗口几点开门几点下班"
+    assert "暂未收录" in public_reply(base, hours_question)  # asked: the gap now has demand
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", reduced_motion="reduce")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("dialog", lambda d: d.accept())
+    try:
+        page.goto(base + "/staff/login?next=/admin")
+        page.get_by_label("用户名").fill("chen")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        gaps = page.locator("section", has=page.get_by_role("heading", name="待补充的信息"))
+        expect(gaps).to_be_visible()
+        expect(gaps.locator("#chart-unknown")).to_have_count(1)
+        no_serious_violations(page)
+
+        gaps.get_by_role("link", name=re.compile("填写\\s*：人防窗口的开放时间")).click()
+        value = page.locator('[data-path="facts.2.value"]')
+        expect(value).to_be_focused()
+        value.fill("工作日上午9:00至下午5:00（浏览器测试）")
+        page.locator('[data-path="facts.2.source"]').fill("办公室提供（浏览器测试）")
+        page.get_by_role("button", name="保存", exact=True).click()
+        expect(page.locator("#editor-status")).to_contain_text("已保存", timeout=20_000)
+
+        started = time.monotonic()
+        while "人防窗口的开放时间：工作日上午9:00至下午5:00（浏览器测试）。" not in public_reply(base, hours_question):
+            assert time.monotonic() - started < 10, "the filled fact did not reach the public within 10 s"
+            time.sleep(0.3)
+    finally:
+        context.close()

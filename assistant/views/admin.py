@@ -31,6 +31,7 @@ from .. import (
     csrf,
     enquiries,
     export,
+    facts,
     feedback,
     knowledge_edit,
     knowledge_service,
@@ -54,6 +55,7 @@ FIX_EXPORTED = 1000
 AUDIT_SHOWN = 50
 AUDIT_PER_PAGE = 50
 DAYS = 30
+UNKNOWN_WEEKS = 12  # the weekly count of answers given with an unknown fact
 
 
 @bp.after_request
@@ -78,6 +80,8 @@ def dashboard():
     votes = feedback.per_item(db, knowledge, DAYS)
     phone = enquiries.counts(db, DAYS)
     callbacks = analytics.callbacks_by_status(db, DAYS)
+    unknowns = facts.unknown_facts(knowledge, facts.demand(db.conn))
+    weeks = facts.weekly(db.conn, UNKNOWN_WEEKS)
     Bar = charts.Bar
     drawn = {
         "days": charts.columns(
@@ -97,6 +101,11 @@ def dashboard():
         "callbacks": charts.bars(
             "chart-callbacks", "近 30 天的留言（回电请求）", [Bar(c.label, c.count, str(c.count)) for c in callbacks]
         ),
+        "unknown": charts.bars(
+            "chart-unknown",
+            "每周用“暂未收录”回答的问题",
+            [Bar(f"{w['week'][5:]} 起", w["with_unknown"], f"{w['with_unknown']}（共回答 {w['answered']}）") for w in weeks],
+        ),
     }
     return render_template(
         "admin/dashboard.html",
@@ -112,6 +121,9 @@ def dashboard():
         charts=drawn,
         open_callbacks=analytics.open_callbacks(db),
         gaps=analytics.fix_next(db, knowledge, DAYS, GAPS_SHOWN, knowledge_service.thresholds()),
+        unknown_groups=facts.by_item(unknowns),
+        unknown_total=len(unknowns),
+        weeks=weeks,
         warnings=store.warnings,
         statuses=analytics.cases_by_status(db),
         entries=audit.entries(db, limit=AUDIT_SHOWN, newest_first=True),
