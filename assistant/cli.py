@@ -1,73 +1,84 @@
 """The `assistant` command: a thin click layer over the same core the web app uses.
 
-`ask` and `kb ...` read the knowledge folder directly, so they work even when the knowledge base is
-broken (that is when `kb check` is needed most) and never touch the case database. Commands that
-need the database run inside the app (FlaskGroup).
+Our commands read the configuration the app reads (`settings.load()`: defaults, `ASSISTANT_*`
+variables, each checked) without building the app: building it seeds demo cases into an empty
+database, indexes the whole knowledge base and refuses to start when the knowledge is broken, which is
+exactly when `kb check` is needed. Flask's own commands (`run`, `shell`, `routes`) still build it
+through the FlaskGroup. The group's `invoke` is the one place an `AssistantError` becomes click's
+`Error: …` with exit code 1.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 
-from . import create_app
-from .chat import Thresholds, answer, check_message
+from . import create_app, settings
+from .chat import answer, check_message
 from .errors import AssistantError, KnowledgeError
 from .knowledge import Knowledge
 from .knowledge import load as load_knowledge
-from .settings import configured_today, from_environment
+from .settings import Thresholds, configured_today
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=True)
+class _Commands(AppGroup):
+    """Our commands and subgroups run without an app context (see the module's docstring)."""
+
+    def command(self, *args, **kwargs):
+        kwargs.setdefault("with_appcontext", False)
+        return super().command(*args, **kwargs)
+
+    def group(self, *args, **kwargs):
+        kwargs.setdefault("cls", _Commands)
+        return super().group(*args, **kwargs)
+
+
+class _Assistant(_Commands, FlaskGroup):
+    def invoke(self, ctx: click.Context):
+        """Run the command; an `AssistantError` from any of them (a bad setting included) is shown as
+        `Error: message` with exit code 1, never as a traceback."""
+        try:
+            return super().invoke(ctx)
+        except AssistantError as e:
+            raise click.ClickException(e.message) from e
+
+
+@click.group(cls=_Assistant, create_app=lambda: create_app(), add_default_commands=True)
 def cli():
     """人防咨询助手：咨询问答、知识库维护、办件导入和提醒。"""
 
 
-def _settings() -> dict:
-    try:
-        return from_environment()
-    except ValueError as e:
-        raise click.ClickException(f"环境变量格式不正确：{e}") from e
+def _config() -> dict:
+    """The configuration, read as the app reads it, once per invocation (`SettingError` if malformed)."""
+    meta = click.get_current_context().meta
+    if "assistant.config" not in meta:
+        meta["assistant.config"] = settings.load()
+    return meta["assistant.config"]
 
 
 def _knowledge(folder: str | None = None) -> Knowledge:
     try:
-        return load_knowledge(folder or _settings()["KNOWLEDGE"])
+        return load_knowledge(folder or _config()["KNOWLEDGE"])
     except KnowledgeError as e:
-        raise click.ClickException("知识库有错误，请先运行 assistant kb check：\n" + "\n".join(map(str, e.problems))) from e
+        problems = "\n".join(map(str, e.problems))
+        raise AssistantError("知识库有错误，请先运行 assistant kb check：\n" + problems) from e
 
 
-def _thresholds(settings: dict) -> Thresholds:
-    return Thresholds(
-        answer=settings["ANSWER_THRESHOLD"],
-        decline=settings["DECLINE_THRESHOLD"],
-        clarify_margin=settings["CLARIFY_MARGIN"],
-        max_chars=settings["MAX_MESSAGE_CHARS"],
-    )
-
-
-@cli.command(with_appcontext=False)
+@cli.command()
 @click.argument("question", required=False)
 @click.option("--jsonl", is_flag=True, help="每行读入一个问题，每行输出一个 JSON 对象（互不关联）。")
 def ask(question: str | None, jsonl: bool):
     """回答一个问题，输出网页用户会看到的回复。"""
-    settings = _settings()
-    knowledge, thresholds = _knowledge(), _thresholds(settings)
-    try:
-        today = configured_today(settings)
-    except ValueError as e:
-        raise click.ClickException(f"环境变量格式不正确：ASSISTANT_{e}") from e
+    config = _config()
+    knowledge, thresholds = _knowledge(), Thresholds.from_config(config)
+    today = configured_today(config)
     if not jsonl:
         if question is None:
             raise click.UsageError("请给出问题，例如：assistant ask \"结建审批要多久？\"")
-        try:
-            reply, _ = answer(knowledge, check_message(question, thresholds.max_chars), thresholds, today=today)
-        except AssistantError as e:
-            raise click.ClickException(e.message) from e
+        reply, _ = answer(knowledge, check_message(question, thresholds.max_chars), thresholds, today=today)
         click.echo(reply.text)
         for s in reply.suggestions:
             click.echo(f"  · {s['title']}")
@@ -88,12 +99,12 @@ def kb():
     """知识库：检查、自测、导出、版本和回滚。"""
 
 
-@kb.command("check", with_appcontext=False)
+@kb.command("check")
 @click.option("--knowledge", "folder", type=click.Path(file_okay=False), help="知识库目录（默认 knowledge/）")
 def kb_check(folder: str | None):
     """检查所有知识文件；有问题时逐条输出 文件:行号: 说明，退出码 1。"""
     try:
-        knowledge = load_knowledge(folder or _settings()["KNOWLEDGE"])
+        knowledge = load_knowledge(folder or _config()["KNOWLEDGE"])
     except KnowledgeError as e:
         for problem in e.problems:
             click.echo(str(problem))
@@ -102,14 +113,13 @@ def kb_check(folder: str | None):
                f"{sum(len(i.questions) for i in knowledge.items.values())} 个示例问题。")
 
 
-@kb.command("test", with_appcontext=False)
+@kb.command("test")
 @click.option("--knowledge", "folder", type=click.Path(file_okay=False), help="知识库目录（默认 knowledge/）")
 def kb_test(folder: str | None):
     """检查每个示例问题是否由它所在的事项回答，并列出示例相互冲突的事项。"""
     from .selftest import run_selftest
 
-    settings = _settings()
-    report = run_selftest(_knowledge(folder), _thresholds(settings))
+    report = run_selftest(_knowledge(folder), Thresholds.from_config(_config()))
     for miss in report.misses:
         click.echo(f"{miss.path}: “{miss.question}” 应由 {miss.expected} 回答，实际为 {miss.got or '未回答'}（{miss.kind}）")
     for (a, b), count in report.collisions.items():
@@ -118,7 +128,7 @@ def kb_test(folder: str | None):
     sys.exit(1 if report.misses else 0)
 
 
-@kb.command("export", with_appcontext=False)
+@kb.command("export")
 @click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False), help="输出文件（xlsx 必填；json 默认输出到屏幕）")
 def kb_export(fmt: str, output: str | None):
@@ -140,7 +150,7 @@ def kb_export(fmt: str, output: str | None):
         click.echo(text)
 
 
-@kb.command("history", with_appcontext=False)
+@kb.command("history")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表（含每个版本的差异）")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="最多列出几个版本")
 def kb_history(as_json: bool, limit: int):
@@ -150,7 +160,7 @@ def kb_history(as_json: bool, limit: int):
     from .knowledge_versions import history
 
     with _database() as db:
-        sync(db, _settings()["KNOWLEDGE"])  # a hand edit no server has noticed yet is a version too
+        sync(db, _config()["KNOWLEDGE"])  # a hand edit no server has noticed yet is a version too
         found = history(db, limit=limit)
     if as_json:
         click.echo(json.dumps([v.as_json() for v in found], ensure_ascii=False, indent=2))
@@ -162,17 +172,14 @@ def kb_history(as_json: bool, limit: int):
     click.echo(f"共 {len(found)} 个版本。回滚：assistant kb rollback 版本号")
 
 
-@kb.command("rollback", with_appcontext=False)
+@kb.command("rollback")
 @click.argument("version", type=int)
 def kb_rollback(version: int):
     """把知识库恢复为某个版本的内容（作为一个新版本记录，可再次回滚）。"""
     from .knowledge_edit import rollback
 
     with _database() as db:
-        try:
-            saved = rollback(db, _settings()["KNOWLEDGE"], version, "cli")
-        except AssistantError as e:
-            raise click.ClickException(e.message) from e
+        saved = rollback(db, _config()["KNOWLEDGE"], version, "cli")
     if not saved.changed:
         click.echo(f"知识库现在的内容与版本 {version} 相同，无需回滚。")
         return
@@ -180,12 +187,10 @@ def kb_rollback(version: int):
 
 
 def _database():
-    """A connection to the case database named by ASSISTANT_DB (created and migrated if new)."""
+    """A connection to the app's database (`DB`), created and migrated if new."""
     from .db import connection
-    from .settings import ROOT
 
-    path = Path(_settings()["DB"])
-    return connection(path if path.is_absolute() else ROOT / path)
+    return connection(_config()["DB"])
 
 
 @cli.group()
@@ -193,7 +198,7 @@ def cases():
     """办件：从审批系统导入。"""
 
 
-@cases.command("import", with_appcontext=False)
+@cases.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def cases_import(file: str):
     """导入办件（.jsonl 或 .csv）：全部正确才导入；有错时逐行报告 文件:行号: 说明，退出码 1。"""
@@ -221,7 +226,7 @@ def cases_import(file: str):
         click.echo(f"已删除 {result.demo_removed} 条演示办件。")
 
 
-@cli.command(with_appcontext=False)
+@cli.command()
 @click.option("--within", type=click.IntRange(min=0), default=3, show_default=True, help="几个工作日内到期")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表")
 def reminders(within: int, as_json: bool):
@@ -266,7 +271,7 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-@users.command("add", with_appcontext=False)
+@users.command("add")
 @click.argument("name")
 @click.option("--role", help="staff（窗口人员）或 admin（管理员）")
 @click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取密码（供脚本使用）")
@@ -281,15 +286,11 @@ def users_add(name: str, role: str | None, password_stdin: bool):
     with _database() as db:
         if find_user(db, name) is not None:  # say so before asking for a password
             raise click.ClickException(f"用户名“{name.strip()}”已经存在，请换一个。")
-        password = _read_password(password_stdin)
-        try:
-            user = create_user(db, name, role, password)
-        except AssistantError as e:
-            raise click.ClickException(e.message) from e
+        user = create_user(db, name, role, _read_password(password_stdin))
     click.echo(f"已创建{user.role_label}账号：{user.name}")
 
 
-@users.command("passwd", with_appcontext=False)
+@users.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="从标准输入的第一行读取新密码（供脚本使用）")
 def users_passwd(name: str, password_stdin: bool):
@@ -299,21 +300,18 @@ def users_passwd(name: str, password_stdin: bool):
     with _database() as db:
         if find_user(db, name) is None:
             raise click.ClickException(f"没有名为“{name.strip()}”的账号。")
-        try:
-            user = set_password(db, name, _read_password(password_stdin))
-        except AssistantError as e:
-            raise click.ClickException(e.message) from e
+        user = set_password(db, name, _read_password(password_stdin))
     click.echo(f"已为 {user.name} 设置新密码，该账号此前的登录已全部失效。")
 
 
-@users.command("disable", with_appcontext=False)
+@users.command("disable")
 @click.argument("name")
 def users_disable(name: str):
     """停用账号（人员调离时）：立即退出登录，不能再登录；审计记录保留。"""
     _set_active(name, False)
 
 
-@users.command("enable", with_appcontext=False)
+@users.command("enable")
 @click.argument("name")
 def users_enable(name: str):
     """恢复被停用的账号。"""
@@ -324,14 +322,11 @@ def _set_active(name: str, active: bool) -> None:
     from .accounts import set_active
 
     with _database() as db:
-        try:
-            user = set_active(db, name, active)
-        except AssistantError as e:
-            raise click.ClickException(e.message) from e
+        user = set_active(db, name, active)
     click.echo(f"已恢复账号：{user.name}，请重新登录。" if active else f"已停用账号：{user.name}，该账号的登录已全部失效。")
 
 
-@users.command("list", with_appcontext=False)
+@users.command("list")
 def users_list():
     """列出所有账号：用户名、角色、创建时间。"""
     from .accounts import list_users
@@ -347,7 +342,7 @@ def users_list():
         click.echo(f"{user.name}\t{user.role}（{user.role_label}）\t{office_time(user.created_at)}{state}")
 
 
-@cli.command(with_appcontext=False)
+@cli.command()
 @click.option("--since", metavar="DATE", help="只列出此日期（含，北京时间）以来的记录，如 2026-11-01")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表")
 def audit(since: str | None, as_json: bool):
@@ -371,19 +366,14 @@ def audit(since: str | None, as_json: bool):
     click.echo(f"共 {len(found)} 条记录。")
 
 
-@cli.command("backup", with_appcontext=False)
+@cli.command("backup")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--keep", type=click.IntRange(min=1), default=14, show_default=True, help="保留最近几份备份")
 def backup_command(folder: str, keep: int):
     """在线备份数据库到 FOLDER（网站照常运行），检查完整性，只保留最近 --keep 份。"""
-    from .backup import BackupFailed, backup
-    from .settings import ROOT
+    from .backup import backup
 
-    path = Path(_settings()["DB"])
-    try:
-        done = backup(path if path.is_absolute() else ROOT / path, folder, keep=keep)
-    except BackupFailed as e:
-        raise click.ClickException(e.message) from e
+    done = backup(_config()["DB"], folder, keep=keep)
     click.echo(f"已备份到 {done.path}（{done.size // 1024} KB，办件 {done.cases} 条，提问记录 {done.questions} 条），完整性检查通过。")
     for old in done.removed:
         click.echo(f"已删除旧备份 {old.name}")

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from assistant import create_app
 
@@ -47,9 +48,21 @@ def client(app):
     return app.test_client()
 
 
+class AssistantRunner(CliRunner):
+    """`assistant ...` run in-process, configured as an administrator configures it: through
+    `ASSISTANT_*` variables, here naming this test's database and knowledge copy."""
+
+    def invoke(self, args, input=None, env=None, **kwargs):
+        from assistant.cli import cli
+
+        return super().invoke(cli, args, input=input, env=env, **kwargs)
+
+
 @pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
+def runner(db_path, knowledge_dir):
+    """The one way tests run the CLI: `runner.invoke(["kb", "check"], input=..., env={...})`; `env`
+    adds to (or, with None, removes) the variables that point at this test's files."""
+    return AssistantRunner(env={"ASSISTANT_DB": str(db_path), "ASSISTANT_KNOWLEDGE": str(knowledge_dir)})
 
 
 @pytest.fixture

@@ -12,13 +12,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 from conftest import PASSWORD
 from openpyxl import load_workbook
 from test_openapi import check as check_openapi
 
 from assistant import analytics, audit, charts, export, feedback, knowledge_versions
-from assistant.cli import cli
 from assistant.db import connect
 from assistant.errors import TooManyRequests
 from assistant.knowledge import load
@@ -499,14 +497,14 @@ def test_an_admin_adds_an_account_that_can_log_in_and_the_change_is_audited(admi
         ("li li", "staff", "a-long-password-1", None, "用户名应为1至32个字符，不能包含空格。"),
     ],
 )
-def test_the_web_refuses_what_the_command_line_refuses_with_the_same_words(admin, db, db_path, name, role, password, again, message):
+def test_the_web_refuses_what_the_command_line_refuses_with_the_same_words(runner, admin, db, name, role, password, again, message):
     admin.create("wang", "staff")
     response = add_user(admin.client, name, role, password, again)
     assert response.status_code == 400
     assert message in page(response)
     assert audit_rows(db, "user_add") == []
     typed = password + "\n" + (again if again is not None else password) + "\n"
-    result = CliRunner().invoke(cli, ["users", "add", name, "--role", role], input=typed, env={"ASSISTANT_DB": str(db_path)})
+    result = runner.invoke(["users", "add", name, "--role", role], input=typed)
     assert result.exit_code == 1 and message.split("（")[0].rstrip("，。") in result.output
     assert [u["name"] for u in db.query("select name from users order by id")] == ["chen", "wang"]
 

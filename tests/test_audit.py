@@ -7,10 +7,8 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from click.testing import CliRunner
 
 from assistant import audit
-from assistant.cli import cli
 from assistant.db import connect
 from assistant.importer import import_file
 from assistant.knowledge import load
@@ -25,10 +23,6 @@ CASE = {
 }
 
 
-def run(db_path, args):
-    return CliRunner().invoke(cli, args, env={"ASSISTANT_DB": str(db_path)})
-
-
 @pytest.fixture
 def staff(auth, db_path, knowledge_dir, tmp_path):
     path = tmp_path / "cases.jsonl"
@@ -39,13 +33,13 @@ def staff(auth, db_path, knowledge_dir, tmp_path):
     return auth
 
 
-def test_every_search_view_and_reveal_is_in_audit_json(staff, db_path):
+def test_every_search_view_and_reveal_is_in_audit_json(runner, staff):
     token = staff.csrf("/staff")
     staff.client.post("/staff", data={"q": "置业", "csrf_token": token})
     staff.client.post("/staff", data={"q": "RF-2026-0042", "csrf_token": token}, follow_redirects=True)
     staff.client.post("/staff/cases/RF-2026-0042/reveal", data={"csrf_token": staff.csrf("/staff")})
 
-    result = run(db_path, ["audit", "--json"])
+    result = runner.invoke(["audit", "--json"])
     assert result.exit_code == 0, result.output
     entries = json.loads(result.output)
     assert [(e["action"], e["case_no"]) for e in entries] == [
@@ -61,33 +55,33 @@ def test_every_search_view_and_reveal_is_in_audit_json(staff, db_path):
     assert entries[0]["detail"] == "置业"
 
 
-def test_audit_prints_one_readable_line_per_entry_in_office_time(db_path):
+def test_audit_prints_one_readable_line_per_entry_in_office_time(runner, db_path):
     db = connect(db_path)
     actor = audit.Actor("wang", "10.0.0.7")
     audit.record(db, actor, "view", "RF-1", now=datetime(2026, 11, 24, 16, 30, tzinfo=UTC))  # 00:30 in Shanghai
-    result = run(db_path, ["audit"])
+    result = runner.invoke(["audit"])
     assert result.exit_code == 0
     assert result.output.splitlines() == ["2026-11-25 00:30:00  wang  查看  RF-1  10.0.0.7", "共 1 条记录。"]
 
 
-def test_since_counts_from_midnight_office_time(db_path):
+def test_since_counts_from_midnight_office_time(runner, db_path):
     db = connect(db_path)
     actor = audit.Actor("wang", "10.0.0.7")
     audit.record(db, actor, "view", "RF-OLD", now=datetime(2026, 11, 24, 15, 59, tzinfo=UTC))  # 23:59 on the 24th
     audit.record(db, actor, "view", "RF-NEW", now=datetime(2026, 11, 24, 16, 0, tzinfo=UTC))  # 00:00 on the 25th
-    entries = json.loads(run(db_path, ["audit", "--since", "2026-11-25", "--json"]).output)
+    entries = json.loads(runner.invoke(["audit", "--since", "2026-11-25", "--json"]).output)
     assert [e["case_no"] for e in entries] == ["RF-NEW"]
-    assert len(json.loads(run(db_path, ["audit", "--json"]).output)) == 2
+    assert len(json.loads(runner.invoke(["audit", "--json"]).output)) == 2
 
 
-def test_a_bad_date_is_refused_in_chinese(db_path):
-    result = run(db_path, ["audit", "--since", "25/11/2026"])
+def test_a_bad_date_is_refused_in_chinese(runner):
+    result = runner.invoke(["audit", "--since", "25/11/2026"])
     assert result.exit_code == 1
     assert "日期格式不正确" in result.output
 
 
-def test_an_empty_log_is_an_empty_json_list(db_path):
-    result = run(db_path, ["audit", "--json"])
+def test_an_empty_log_is_an_empty_json_list(runner):
+    result = runner.invoke(["audit", "--json"])
     assert result.exit_code == 0 and json.loads(result.output) == []
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from assistant.cli import cli
 from assistant.db import connect
 
 GOOD = {
@@ -22,18 +20,13 @@ GOOD = {
 
 
 @pytest.fixture
-def env(db_path, knowledge_dir):
-    return {"ASSISTANT_DB": str(db_path), "ASSISTANT_KNOWLEDGE": str(knowledge_dir)}
-
-
-@pytest.fixture
-def import_file(tmp_path, env):
+def import_file(tmp_path, runner):
     """Write `content` to a file named `name` and run `assistant cases import` on it."""
 
     def _import(name: str, content: str):
         path = tmp_path / name
         path.write_text(content, encoding="utf-8")
-        return CliRunner().invoke(cli, ["cases", "import", str(path)], env=env), path
+        return runner.invoke(["cases", "import", str(path)]), path
 
     return _import
 
@@ -145,7 +138,7 @@ def test_reimport_updates_the_case_and_records_the_status_change_once(import_fil
     ]
 
 
-def test_the_first_real_import_replaces_the_demo_cases(tmp_path, env, knowledge_dir, import_file, db_path):
+def test_the_first_real_import_replaces_the_demo_cases(knowledge_dir, import_file, db_path):
     from assistant import create_app
 
     create_app({"DB": str(db_path), "KNOWLEDGE": str(knowledge_dir), "SECRET_KEY": "x", "DEMO_DATA": True})
@@ -187,10 +180,10 @@ def test_a_huge_cell_is_reported_at_its_line(import_file, db_path):
     assert connect(db_path)["cases"].count == 0
 
 
-def test_a_file_that_is_not_utf8_is_reported_at_the_line(tmp_path, env, db_path):
+def test_a_file_that_is_not_utf8_is_reported_at_the_line(runner, tmp_path, db_path):
     path = tmp_path / "cases.csv"
     path.write_bytes((HEADER + csv_row(1)).encode("utf-8") + csv_row(2).encode("gb18030"))
-    result = CliRunner().invoke(cli, ["cases", "import", str(path)], env=env)
+    result = runner.invoke(["cases", "import", str(path)])
     assert result.exit_code == 1 and f"{path}:3: 不是 UTF-8 编码" in result.output
     assert connect(db_path)["cases"].count == 0
 

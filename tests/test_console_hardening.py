@@ -16,13 +16,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from click.testing import CliRunner
 from conftest import PASSWORD
 
 from assistant import accounts, audit, staff_cases
 from assistant.auth import login_required
 from assistant.cases import STATUSES
-from assistant.cli import cli
 from assistant.db import connect
 from assistant.importer import import_file
 from assistant.knowledge import load
@@ -71,13 +69,6 @@ def staff(auth, cases):
     auth.create("wang", "staff")
     assert auth.login("wang").status_code == 302
     return auth
-
-
-def run(db_path, args, input=None, knowledge_dir=None):
-    env = {"ASSISTANT_DB": str(db_path)}
-    if knowledge_dir is not None:
-        env["ASSISTANT_KNOWLEDGE"] = str(knowledge_dir)
-    return CliRunner().invoke(cli, args, input=input, env=env)
 
 
 def page(response) -> str:
@@ -138,18 +129,18 @@ def test_logging_in_again_after_logout_works_but_does_not_revive_the_old_cookie(
     assert staff.client.get("/staff").status_code == 200
 
 
-def test_a_new_password_ends_every_open_session(staff, db_path):
+def test_a_new_password_ends_every_open_session(runner, staff, db_path):
     old, token = session_cookie(staff.client), staff.csrf("/staff")
-    result = run(db_path, ["users", "passwd", "wang", "--password-stdin"], input=NEW_PASSWORD + "\n")
+    result = runner.invoke(["users", "passwd", "wang", "--password-stdin"], input=NEW_PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     assert_session_is_dead(staff.client, old, db_path, csrf_token=token)
     assert staff.login("wang", NEW_PASSWORD).status_code == 302
 
 
-def test_disable_then_enable_does_not_bring_an_old_session_back(staff, db_path):
+def test_disable_then_enable_does_not_bring_an_old_session_back(runner, staff, db_path):
     old, token = session_cookie(staff.client), staff.csrf("/staff")
-    assert run(db_path, ["users", "disable", "wang"]).exit_code == 0
-    assert run(db_path, ["users", "enable", "wang"]).exit_code == 0  # before the old cookie is used again
+    assert runner.invoke(["users", "disable", "wang"]).exit_code == 0
+    assert runner.invoke(["users", "enable", "wang"]).exit_code == 0  # before the old cookie is used again
     assert_session_is_dead(staff.client, old, db_path, csrf_token=token)
     assert staff.login("wang").status_code == 302  # the account itself works again
 
@@ -298,9 +289,9 @@ def test_sqlite_utils_replace_cannot_overwrite_an_audit_entry_and_new_entries_st
 # ---- 5. a case number with a slash ---------------------------------------------------------------------
 
 
-def test_a_case_number_with_slashes_imports_and_opens_on_the_console(auth, db_path, knowledge_dir, tmp_path):
+def test_a_case_number_with_slashes_imports_and_opens_on_the_console(runner, auth, db_path, knowledge_dir, tmp_path):
     path = write_cases(tmp_path, [{**CASE, "case_no": "qp/2026/0042"}])
-    result = run(db_path, ["cases", "import", str(path)], knowledge_dir=knowledge_dir)
+    result = runner.invoke(["cases", "import", str(path)])
     assert result.exit_code == 0, result.output
     auth.create("wang", "staff")
     auth.login("wang")
@@ -322,11 +313,11 @@ def test_a_case_number_with_slashes_imports_and_opens_on_the_console(auth, db_pa
 @pytest.mark.parametrize(
     "case_no", ["/QP-2026-1", "QP-2026-1/", "QP//2026-1", "QP/../2026-1", "QP/./2026-1", "..", "QP／／2026-1"]
 )
-def test_a_case_number_no_address_can_carry_is_refused_at_import_with_file_and_line(
+def test_a_case_number_no_address_can_carry_is_refused_at_import_with_file_and_line(runner,
     db_path, knowledge_dir, tmp_path, case_no
 ):
     path = write_cases(tmp_path, [{**CASE, "case_no": "RF-2026-0001"}, {**CASE, "case_no": case_no}])
-    result = run(db_path, ["cases", "import", str(path)], knowledge_dir=knowledge_dir)
+    result = runner.invoke(["cases", "import", str(path)])
     assert result.exit_code == 1
     assert any(line.startswith(f"{path}:2: ") and "case_no" in line and "/" in line for line in result.output.splitlines())
     assert rows(db_path, "select * from cases") == []

@@ -295,20 +295,16 @@ def test_an_online_backup_is_a_checked_snapshot_taken_while_the_site_writes(tmp_
     assert done.questions == copy.execute("select count(*) from questions").fetchone()[0] > 0
 
 
-def test_backups_rotate_and_the_cli_reports_them(tmp_path, db_path):
-    from click.testing import CliRunner
-
-    from assistant.cli import cli
-
+def test_backups_rotate_and_the_cli_reports_them(runner, tmp_path, db_path):
     connect(db_path).conn.close()
     folder = tmp_path / "backups"
     for day in (1, 2, 3):
         backup(db_path, folder, keep=2, now=datetime(2026, 12, day, 2, 30, tzinfo=UTC))
     assert sorted(p.name for p in folder.iterdir()) == ["assistant-20261202-023000.db", "assistant-20261203-023000.db"]
-    result = CliRunner().invoke(cli, ["backup", str(folder), "--keep", "2"], env={"ASSISTANT_DB": str(db_path)})
+    result = runner.invoke(["backup", str(folder), "--keep", "2"])
     assert result.exit_code == 0 and "完整性检查通过" in result.output
     assert "已删除旧备份 assistant-20261202-023000.db" in result.output
-    missing = CliRunner().invoke(cli, ["backup", str(folder)], env={"ASSISTANT_DB": str(tmp_path / "none.db")})
+    missing = runner.invoke(["backup", str(folder)], env={"ASSISTANT_DB": str(tmp_path / "none.db")})
     assert missing.exit_code == 1 and "找不到数据库文件" in missing.output
 
 

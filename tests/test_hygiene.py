@@ -7,10 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from assistant.cli import cli
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -21,9 +17,9 @@ def test_the_code_is_lint_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_shipped_knowledge_passes_check_and_self_test():
+def test_the_shipped_knowledge_passes_check_and_self_test(runner):
     folder = str(ROOT / "knowledge")
-    check = CliRunner().invoke(cli, ["kb", "check", "--knowledge", folder])
+    check = runner.invoke(["kb", "check", "--knowledge", folder])
     assert check.exit_code == 0, check.output
-    selftest = CliRunner().invoke(cli, ["kb", "test", "--knowledge", folder])
+    selftest = runner.invoke(["kb", "test", "--knowledge", folder])
     assert selftest.exit_code == 0, selftest.output

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
-
-from assistant.cli import cli
 
 
-def kb_check(folder):
-    return CliRunner().invoke(cli, ["kb", "check", "--knowledge", str(folder)])
-
-
-def test_shipped_knowledge_passes(knowledge_dir):
-    result = kb_check(knowledge_dir)
+def test_shipped_knowledge_passes(runner, knowledge_dir):
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert result.exit_code == 0, result.output
     assert "知识库正常" in result.output
 
@@ -41,49 +34,49 @@ def _line_of(path, needle):
         ("id: shelter-build-approval", "id: shelter-build-approva1", "id: shelter", "与文件名"),
     ],
 )
-def test_field_mistakes_name_file_and_line(knowledge_dir, old, new, anchor, words):
+def test_field_mistakes_name_file_and_line(runner, knowledge_dir, old, new, anchor, words):
     path = knowledge_dir / "items" / "shelter-build-approval.yaml"
     _edit(path, old, new)
-    result = kb_check(knowledge_dir)
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert result.exit_code == 1
     line = _line_of(path, anchor)
     expected = f"knowledge/items/shelter-build-approval.yaml:{line}:"
     assert any(ln.startswith(expected) and words in ln for ln in result.output.splitlines()), result.output
 
 
-def test_yaml_syntax_error_names_its_line(knowledge_dir):
+def test_yaml_syntax_error_names_its_line(runner, knowledge_dir):
     path = knowledge_dir / "items" / "siren-test.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines.insert(3, "name: [未闭合的括号")
     path.write_text("\n".join(lines), encoding="utf-8")
-    result = kb_check(knowledge_dir)
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert result.exit_code == 1
     assert "knowledge/items/siren-test.yaml:" in result.output
     assert "YAML 格式错误" in result.output
 
 
-def test_missing_required_field_points_at_the_item(knowledge_dir):
+def test_missing_required_field_points_at_the_item(runner, knowledge_dir):
     path = knowledge_dir / "items" / "use-filing.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("\nsummary:", "\nsummery:", 1), encoding="utf-8")
-    result = kb_check(knowledge_dir)
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert result.exit_code == 1
     assert "summary：缺少必填字段" in result.output
     assert "summery：未知字段" in result.output
 
 
-def test_a_missing_required_item_is_reported(knowledge_dir):
+def test_a_missing_required_item_is_reported(runner, knowledge_dir):
     (knowledge_dir / "items" / "penalties.yaml").unlink()
-    result = kb_check(knowledge_dir)
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert result.exit_code == 1
     assert "缺少必备事项“penalties”" in result.output
 
 
-def test_duplicate_key_and_bad_encoding(knowledge_dir):
+def test_duplicate_key_and_bad_encoding(runner, knowledge_dir):
     path = knowledge_dir / "items" / "archive-handover.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\nsummary: 重复\n", encoding="utf-8")
     (knowledge_dir / "items" / "penalties.yaml").write_bytes("name: 处罚".encode("gbk"))
-    result = kb_check(knowledge_dir)
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert result.exit_code == 1
     assert "“summary”重复出现" in result.output
     assert "knowledge/items/penalties.yaml:1: 文件不是 UTF-8 编码" in result.output

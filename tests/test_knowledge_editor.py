@@ -16,10 +16,8 @@ import re
 import time
 
 import pytest
-from click.testing import CliRunner
 
 from assistant import create_app
-from assistant.cli import cli
 from assistant.db import connection
 from assistant.knowledge import REQUIRED_IDS
 
@@ -54,14 +52,6 @@ def first_answer_changed(found: dict, text: str) -> dict:
     item = found["item"]
     item["entries"][0]["answer"] = text
     return item
-
-
-def env_for(db_path, knowledge_dir) -> dict:
-    return {"ASSISTANT_DB": str(db_path), "ASSISTANT_KNOWLEDGE": str(knowledge_dir)}
-
-
-def kb(args, db_path, knowledge_dir):
-    return CliRunner().invoke(cli, ["kb", *args], env=env_for(db_path, knowledge_dir))
 
 
 def second_app(db_path, knowledge_dir, interval=0):
@@ -274,7 +264,7 @@ def test_staff_get_403_and_strangers_401_from_the_editor(auth):
 # ---------------------------------------------------------------- versions and rollback
 
 
-def test_every_save_is_a_version_with_who_when_and_the_diff(admin, token, db_path, knowledge_dir):
+def test_every_save_is_a_version_with_who_when_and_the_diff(runner, admin, token, db_path, knowledge_dir):
     found = get_item(admin.client)
     assert put_item(admin.client, token, first_answer_changed(found, "第一版改动。"), found["version"]).status_code == 200
     versions = admin.client.get("/admin/api/versions").get_json()["versions"]
@@ -283,11 +273,11 @@ def test_every_save_is_a_version_with_who_when_and_the_diff(admin, token, db_pat
     assert "+      第一版改动。" in newest["diff"] and newest["diff"].startswith("--- a/items/offsite-fee.yaml")
     assert versions[-1]["note"] == "开始记录版本"
 
-    result = kb(["history", "--json"], db_path, knowledge_dir)
+    result = runner.invoke(["kb", "history", "--json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)
     assert listed[0]["version"] == newest["version"] and listed[0]["who"] == "chen"
-    text = kb(["history"], db_path, knowledge_dir).output
+    text = runner.invoke(["kb", "history"]).output
     assert f"{newest['version']}\t" in text and "chen" in text and "items/offsite-fee.yaml" in text
 
     html = admin.client.get("/admin/knowledge/history").get_data(as_text=True)
@@ -296,14 +286,14 @@ def test_every_save_is_a_version_with_who_when_and_the_diff(admin, token, db_pat
     assert "民防工程建设费" in listing and "chen" in listing and "人防车位" not in listing
 
 
-def test_rollback_from_the_cli_and_the_web_restore_the_old_text_as_new_versions(admin, token, db_path, knowledge_dir, ask):
+def test_rollback_from_the_cli_and_the_web_restore_the_old_text_as_new_versions(runner, admin, token, db_path, knowledge_dir, ask):
     original = ask(ENTRY_QUESTION)["reply"]
     start = admin.client.get("/healthz").get_json()["knowledge_version"]
     found = get_item(admin.client)
     assert put_item(admin.client, token, first_answer_changed(found, "会被回滚的回答。"), found["version"]).status_code == 200
     assert "会被回滚的回答" in ask(ENTRY_QUESTION)["reply"]
 
-    result = kb(["rollback", str(start)], db_path, knowledge_dir)
+    result = runner.invoke(["kb", "rollback", str(start)])
     assert result.exit_code == 0, result.output
     assert f"已恢复为版本 {start}" in result.output
     assert ask(ENTRY_QUESTION)["reply"] == original
@@ -324,25 +314,25 @@ def test_rollback_from_the_cli_and_the_web_restore_the_old_text_as_new_versions(
     assert ask(ENTRY_QUESTION)["reply"] == original
     same = admin.client.post(f"/admin/api/versions/{start}/rollback", headers={"X-CSRF-Token": token})
     assert same.get_json()["changed"] is False
-    assert kb(["rollback", "999"], db_path, knowledge_dir).exit_code == 1
+    assert runner.invoke(["kb", "rollback", "999"]).exit_code == 1
 
 
-def test_a_hand_edit_is_recorded_as_a_version_by_file(client, knowledge_dir, db_path):
+def test_a_hand_edit_is_recorded_as_a_version_by_file(runner, client, knowledge_dir, db_path):
     before = client.get("/healthz").get_json()["knowledge_version"]
     path = knowledge_dir / "items" / "siren-test.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "# 管理员直接加的注释\n", encoding="utf-8")
     after = client.get("/healthz").get_json()["knowledge_version"]
     assert after == before + 1
-    history = json.loads(kb(["history", "--json"], db_path, knowledge_dir).output)
+    history = json.loads(runner.invoke(["kb", "history", "--json"]).output)
     assert history[0]["version"] == after and history[0]["who"] == "file" and history[0]["note"] == "手工修改"
     assert history[0]["files"] == ["items/siren-test.yaml"] and "+# 管理员直接加的注释" in history[0]["diff"]
 
 
-def test_kb_history_records_a_hand_edit_no_server_noticed(db_path, knowledge_dir):
-    kb(["history"], db_path, knowledge_dir)
+def test_kb_history_records_a_hand_edit_no_server_noticed(runner, db_path, knowledge_dir):
+    runner.invoke(["kb", "history"])
     path = knowledge_dir / "items" / "siren-test.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "# 又一行\n", encoding="utf-8")
-    listed = json.loads(kb(["history", "--json"], db_path, knowledge_dir).output)
+    listed = json.loads(runner.invoke(["kb", "history", "--json"]).output)
     assert [v["who"] for v in listed] == ["file", "file"] and listed[0]["files"] == ["items/siren-test.yaml"]
 
 
@@ -359,7 +349,7 @@ def test_two_workers_on_one_database_serve_the_same_version_after_a_save(app, ad
     assert "两个进程都用这一版" in reply
 
 
-def test_after_a_broken_hand_edit_every_worker_serves_the_same_last_good_version(client, db_path, knowledge_dir):
+def test_after_a_broken_hand_edit_every_worker_serves_the_same_last_good_version(runner, client, db_path, knowledge_dir):
     lagging = second_app(db_path, knowledge_dir).test_client()  # started, then not asked while the good edit lands
     assert lagging.get("/healthz").get_json()["knowledge_version"] == client.get("/healthz").get_json()["knowledge_version"]
 
@@ -375,7 +365,7 @@ def test_after_a_broken_hand_edit_every_worker_serves_the_same_last_good_version
         assert any(w.startswith("knowledge/items/offsite-fee.yaml:") for w in health["warnings"])
         reply = worker.post("/api/chat", json={"message": ENTRY_QUESTION}).get_json()["reply"]
         assert "【手工改过】" in reply
-    history = json.loads(kb(["history", "--json"], db_path, knowledge_dir).output)
+    history = json.loads(runner.invoke(["kb", "history", "--json"]).output)
     assert history[0]["good"] is False and history[0]["who"] == "file"  # the broken state is in the history
 
 
@@ -406,11 +396,11 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", HOSTILE)
-def test_hostile_yaml_is_a_path_line_problem_in_kb_check(knowledge_dir, name):
+def test_hostile_yaml_is_a_path_line_problem_in_kb_check(runner, knowledge_dir, name):
     text, words = HOSTILE[name]
     (knowledge_dir / "items" / "siren-test.yaml").write_text(text, encoding="utf-8")
     started = time.monotonic()
-    result = CliRunner().invoke(cli, ["kb", "check", "--knowledge", str(knowledge_dir)])
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert time.monotonic() - started < 10
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit), result.output
     line = next(ln for ln in result.output.splitlines() if ln.startswith("knowledge/items/siren-test.yaml:"))
@@ -429,9 +419,9 @@ def test_hostile_yaml_shows_in_healthz_and_the_site_keeps_serving(client, knowle
     assert ask("警报试鸣是哪一天")["item_id"] == "siren-test"  # the last good version still answers
 
 
-def test_an_empty_item_file_is_reported_not_skipped(knowledge_dir):
+def test_an_empty_item_file_is_reported_not_skipped(runner, knowledge_dir):
     (knowledge_dir / "items" / "new-item.yaml").write_text("# 还没写\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["kb", "check", "--knowledge", str(knowledge_dir)])
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert result.exit_code == 1 and "knowledge/items/new-item.yaml:1: 文件是空的" in result.output
 
 

@@ -6,9 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from click.testing import CliRunner
 
-from assistant.cli import cli
 from assistant.db import connect
 from assistant.importer import import_file
 from assistant.knowledge import load
@@ -67,9 +65,8 @@ def test_each_reminder_is_a_polite_text_ready_to_send(db, knowledge_dir):
     assert "13800001234" not in soon.text and "某公司" not in soon.text
 
 
-def test_cli_prints_json_with_the_contract_fields(db, db_path, knowledge_dir):
-    env = {"ASSISTANT_DB": str(db_path), "ASSISTANT_KNOWLEDGE": str(knowledge_dir)}
-    result = CliRunner().invoke(cli, ["reminders", "--within", "400", "--json"], env=env)
+def test_cli_prints_json_with_the_contract_fields(runner, db):
+    result = runner.invoke(["reminders", "--within", "400", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert rows and all(set(r) == {"case_no", "kind", "due", "working_days_left", "text"} for r in rows)
@@ -77,7 +74,6 @@ def test_cli_prints_json_with_the_contract_fields(db, db_path, knowledge_dir):
     assert all(r["working_days_left"] < 0 for r in rows if r["due"] < office_today().isoformat())
 
 
-def test_cli_says_so_when_nothing_is_due(db_path, knowledge_dir):
-    env = {"ASSISTANT_DB": str(db_path), "ASSISTANT_KNOWLEDGE": str(knowledge_dir)}
-    result = CliRunner().invoke(cli, ["reminders"], env=env)
+def test_cli_says_so_when_nothing_is_due(runner):
+    result = runner.invoke(["reminders"])
     assert result.exit_code == 0 and "没有到期的办件" in result.output

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from werkzeug.security import check_password_hash
 
-from assistant.cli import cli
 from assistant.db import connect
 
 GOOD = "a-long-password-1"
 
 
-def run(db_path, args, input=None):
-    return CliRunner().invoke(cli, args, input=input, env={"ASSISTANT_DB": str(db_path)})
-
-
-def test_add_with_a_hidden_prompt_asks_twice_and_stores_only_a_hash(db_path):
-    result = run(db_path, ["users", "add", "chen", "--role", "admin"], input=f"{GOOD}\n{GOOD}\n")
+def test_add_with_a_hidden_prompt_asks_twice_and_stores_only_a_hash(runner, db_path):
+    result = runner.invoke(["users", "add", "chen", "--role", "admin"], input=f"{GOOD}\n{GOOD}\n")
     assert result.exit_code == 0, result.output
     assert "已创建管理员账号：chen" in result.output
     assert GOOD not in result.output  # the prompt does not echo
@@ -28,15 +22,15 @@ def test_add_with_a_hidden_prompt_asks_twice_and_stores_only_a_hash(db_path):
     assert check_password_hash(row["password_hash"], GOOD)
 
 
-def test_add_with_password_stdin_reads_the_first_line(db_path):
-    result = run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=f"{GOOD}\nignored\n")
+def test_add_with_password_stdin_reads_the_first_line(runner, db_path):
+    result = runner.invoke(["users", "add", "wang", "--role", "staff", "--password-stdin"], input=f"{GOOD}\nignored\n")
     assert result.exit_code == 0, result.output
     row = next(connect(db_path).query("select * from users"))
     assert check_password_hash(row["password_hash"], GOOD)
 
 
-def test_two_different_passwords_at_the_prompt_create_nothing(db_path):
-    result = run(db_path, ["users", "add", "chen", "--role", "admin"], input=f"{GOOD}\n{GOOD}x\n")
+def test_two_different_passwords_at_the_prompt_create_nothing(runner, db_path):
+    result = runner.invoke(["users", "add", "chen", "--role", "admin"], input=f"{GOOD}\n{GOOD}x\n")
     assert result.exit_code == 1
     assert "两次输入的密码不一致" in result.output
     assert connect(db_path).execute("select count(*) from users").fetchone()[0] == 0
@@ -52,8 +46,8 @@ def test_two_different_passwords_at_the_prompt_create_nothing(db_path):
     ],
     ids=["bad role", "no role", "short password", "empty password"],
 )
-def test_bad_input_is_refused_in_chinese_with_exit_1(db_path, args, password, says):
-    result = run(db_path, ["users", "add", "wang", *args, "--password-stdin"], input=password + "\n")
+def test_bad_input_is_refused_in_chinese_with_exit_1(runner, db_path, args, password, says):
+    result = runner.invoke(["users", "add", "wang", *args, "--password-stdin"], input=password + "\n")
     assert result.exit_code == 1
     assert says in result.output
     assert "Traceback" not in result.output
@@ -61,52 +55,52 @@ def test_bad_input_is_refused_in_chinese_with_exit_1(db_path, args, password, sa
 
 
 @pytest.mark.parametrize("again", ["wang", "WANG", " ｗａｎｇ"])
-def test_a_duplicate_name_is_refused_in_chinese_with_exit_1(db_path, again):
-    assert run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD).exit_code == 0
-    result = run(db_path, ["users", "add", again, "--role", "admin", "--password-stdin"], input=GOOD)
+def test_a_duplicate_name_is_refused_in_chinese_with_exit_1(runner, db_path, again):
+    assert runner.invoke(["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD).exit_code == 0
+    result = runner.invoke(["users", "add", again, "--role", "admin", "--password-stdin"], input=GOOD)
     assert result.exit_code == 1
     assert "已经存在" in result.output
     assert connect(db_path).execute("select count(*) from users").fetchone()[0] == 1
 
 
-def test_list_shows_names_roles_and_creation_times_but_no_hashes(db_path):
-    assert "还没有账号" in run(db_path, ["users", "list"]).output
-    run(db_path, ["users", "add", "chen", "--role", "admin", "--password-stdin"], input=GOOD)
-    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
-    result = run(db_path, ["users", "list"])
+def test_list_shows_names_roles_and_creation_times_but_no_hashes(runner):
+    assert "还没有账号" in runner.invoke(["users", "list"]).output
+    runner.invoke(["users", "add", "chen", "--role", "admin", "--password-stdin"], input=GOOD)
+    runner.invoke(["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+    result = runner.invoke(["users", "list"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].startswith("chen\tadmin（管理员）\t20") and lines[1].startswith("wang\tstaff（窗口人员）\t20")
     assert "scrypt" not in result.output and "pbkdf2" not in result.output
 
 
-def test_an_account_made_on_the_command_line_can_log_in(db_path, auth):
-    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+def test_an_account_made_on_the_command_line_can_log_in(runner, auth):
+    runner.invoke(["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
     assert auth.login("wang", GOOD).headers["Location"] == "/staff"
 
 
-def test_passwd_replaces_a_forgotten_password(db_path, auth):
-    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
-    result = run(db_path, ["users", "passwd", "wang", "--password-stdin"], input="another-password-2\n")
+def test_passwd_replaces_a_forgotten_password(runner, auth):
+    runner.invoke(["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+    result = runner.invoke(["users", "passwd", "wang", "--password-stdin"], input="another-password-2\n")
     assert result.exit_code == 0 and "新密码" in result.output
     assert auth.login("wang", GOOD).status_code == 401  # the old one no longer works
     assert auth.login("wang", "another-password-2").headers["Location"] == "/staff"
 
 
-def test_passwd_for_an_unknown_name_or_a_short_password_is_refused(db_path):
-    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
-    assert run(db_path, ["users", "passwd", "nobody", "--password-stdin"], input=GOOD).exit_code == 1
-    short = run(db_path, ["users", "passwd", "wang", "--password-stdin"], input="short\n")
+def test_passwd_for_an_unknown_name_or_a_short_password_is_refused(runner):
+    runner.invoke(["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+    assert runner.invoke(["users", "passwd", "nobody", "--password-stdin"], input=GOOD).exit_code == 1
+    short = runner.invoke(["users", "passwd", "wang", "--password-stdin"], input="short\n")
     assert short.exit_code == 1 and "太短" in short.output
 
 
-def test_a_disabled_account_is_logged_out_and_cannot_log_in_until_enabled(db_path, auth, client):
-    run(db_path, ["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
+def test_a_disabled_account_is_logged_out_and_cannot_log_in_until_enabled(runner, auth, client):
+    runner.invoke(["users", "add", "wang", "--role", "staff", "--password-stdin"], input=GOOD)
     auth.login("wang", GOOD)
     assert client.get("/staff").status_code == 200
-    assert run(db_path, ["users", "disable", "wang"]).exit_code == 0
+    assert runner.invoke(["users", "disable", "wang"]).exit_code == 0
     assert client.get("/staff").status_code == 302  # the open session ends at once
     assert auth.login("wang", GOOD).status_code != 302
-    assert "已停用" in run(db_path, ["users", "list"]).output
-    assert run(db_path, ["users", "enable", "wang"]).exit_code == 0
+    assert "已停用" in runner.invoke(["users", "list"]).output
+    assert runner.invoke(["users", "enable", "wang"]).exit_code == 0
     assert auth.login("wang", GOOD).headers["Location"] == "/staff"

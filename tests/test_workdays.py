@@ -64,14 +64,10 @@ def test_holidays_file_is_read_with_the_knowledge(knowledge_dir):
     assert load(knowledge_dir).calendar.is_workday(date(2099, 1, 3))
 
 
-def test_a_wrong_date_in_the_holidays_file_is_reported_with_its_line(knowledge_dir):
-    from click.testing import CliRunner
-
-    from assistant.cli import cli
-
+def test_a_wrong_date_in_the_holidays_file_is_reported_with_its_line(runner, knowledge_dir):
     (knowledge_dir / "holidays.yaml").write_text(
         "years:\n  2099:\n    holidays:\n      - 2099-01-02\n      - 2099-02-30\n", encoding="utf-8"
     )
-    result = CliRunner().invoke(cli, ["kb", "check", "--knowledge", str(knowledge_dir)])
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
     assert result.exit_code == 1
     assert "holidays.yaml:5:" in result.output and "2099-02-30" in result.output
