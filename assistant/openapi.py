@@ -49,7 +49,7 @@ ERRORS = {
     "BadRequest": "请求内容不是 JSON 对象，或字段不符合要求。",
     "PayloadTooLarge": f"请求体超过上限（默认 {_DEFAULTS['MAX_BODY_BYTES']} 字节，可由 ASSISTANT_MAX_BODY_BYTES 配置）。",
     "CaseNotFound": "没有找到办件。办件编号不存在和手机号后四位不对，得到的是完全相同的答复，无法据此猜测编号。",
-    "TooManyRequests": f"查询失败次数过多：同一办件编号 15 分钟内失败 {_DEFAULTS['LOOKUP_FAILURES_PER_CASE']} 次，"
+    "TooManyRequests": f"查询失败次数过多：同一办件编号 {_DEFAULTS['LOCKOUT_MINUTES']} 分钟内失败 {_DEFAULTS['LOOKUP_FAILURES_PER_CASE']} 次，"
     f"或同一客户端失败 {_DEFAULTS['LOOKUP_FAILURES_PER_CLIENT']} 次后（默认值，可配置），暂时拒绝查询，即使后四位正确。",
     "TooManyQuestions": f"同一客户端每分钟最多提问 {_DEFAULTS['CHAT_PER_MINUTE']} 次（默认值，可由 ASSISTANT_CHAT_PER_MINUTE "
     "配置，每个工作进程分别计数），超过后暂时拒绝，Retry-After 给出需要等待的秒数。",
