@@ -27,7 +27,9 @@ def test_staff_get_a_chinese_403_on_admin_pages(auth):
     response = auth.client.get("/admin")
     assert response.status_code == 403
     assert "您没有访问这个页面的权限" in page(response)
-    assert "管理看板" not in page(auth.client.get("/staff"))  # and no link to it
+    console = auth.client.get("/staff")
+    assert console.status_code == 200 and 'class="staff-nav"' in page(console)  # logged in, with the nav
+    assert "管理看板" not in page(console)  # and no link to it
 
 
 def test_an_admin_may_use_the_staff_console_too(admin):

@@ -46,7 +46,8 @@ def test_an_entry_answer_keeps_the_rest_of_the_item_one_click_away(ask):
 
 def test_a_plain_sub_question_is_answered_from_the_guide_fields(ask):
     reply = ask("结建审批要准备哪些材料")
-    assert reply["entry_id"] is None
+    assert reply["kind"] == "answer" and reply["item_id"] == "shelter-build-approval"
+    assert reply["entry_id"] is None and reply["details"]
     assert "materials" not in [d["key"] for d in reply["details"]]  # it is the reply itself
 
 

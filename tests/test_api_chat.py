@@ -49,6 +49,7 @@ def test_follow_up_without_context_is_not_answered(ask):
 
 def test_not_this_one_offers_the_runners_up(ask):
     first = ask("人防验收要准备哪些资料")
+    assert first["kind"] == "answer" and first["item_id"]
     follow = ask("不是这个", first["conversation_id"])
     assert follow["kind"] == "clarify"
     ids = [s["item_id"] for s in follow["suggestions"]]

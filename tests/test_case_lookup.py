@@ -57,7 +57,9 @@ def test_the_owner_sees_status_missing_materials_and_deadlines(client, case):
 
 
 def test_the_answer_holds_no_personal_data(client, case):
-    text = lookup(client, "RF-2026-0042", "5678").get_data(as_text=True)
+    response = lookup(client, "RF-2026-0042", "5678")
+    assert response.status_code == 200 and response.get_json()["status_label"] == "待补正"  # the case itself
+    text = response.get_data(as_text=True)
     for secret in (PHONE, "1234-5678", "5678\"", "上海某某置业", "310101", "经办人"):
         assert secret not in text
 
@@ -157,6 +159,7 @@ def test_the_digits_are_never_stored_in_the_question_log(ask, case, db_path):
     ask("5678", first["conversation_id"])
     ask("RF-2026-0042 手机13912345678")
     logged = [r["question"] for r in connect(db_path)["questions"].rows]
+    assert len(logged) == 3 and logged[0] == "RF-2026-0042", logged  # every turn is logged, masked
     assert not any("5678" in q for q in logged), logged
 
 
@@ -167,4 +170,5 @@ def test_the_look_up_digits_work_however_typed_and_are_never_stored(ask, case, d
     first = ask("RF-2026-0042")
     assert ask(digits, first["conversation_id"])["kind"] == "case"
     logged = " ".join(r["question"] for r in connect(db_path)["questions"].rows)
+    assert logged.count("RF-2026-0042") == 2, logged  # the turns are logged, the digits are not
     assert "78" not in logged and "７８" not in logged, logged

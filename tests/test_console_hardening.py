@@ -341,8 +341,10 @@ def test_a_reveal_then_reloads_write_one_reveal_entry(staff, db_path):
 def test_a_reveal_shows_only_the_revealed_case(staff, db_path):
     staff.client.post("/staff/cases/RF-2026-0042/reveal", data={"csrf_token": staff.csrf("/staff")})
     other = page(staff.client.get("/staff/cases/RF-2026-0043"))
+    assert "RF-2026-0043" in other and "138****1111" in other  # the other case, masked
     assert "13800001111" not in other and "13912345678" not in other
-    assert "13912345678" not in page(staff.client.get("/staff/cases/RF-2026-0042"))  # used up
+    again = page(staff.client.get("/staff/cases/RF-2026-0042"))
+    assert "13912345678" not in again and "139****5678" in again  # used up
     assert len(reveals(db_path)) == 1
 
 

@@ -299,7 +299,8 @@ def test_reveal_shows_the_full_phone_once_and_is_audited(staff, db_path):
     assert response.status_code == 302  # post/redirect/get: a reload cannot reveal (and audit) again
     assert "13912345678" in page(staff.client.get(response.headers["Location"]))
     assert [r["action"] for r in audit_rows(db_path) if r["case_no"] == "RF-2026-0042"] == ["reveal"]
-    assert "13912345678" not in page(staff.client.get("/staff/cases/RF-2026-0042"))
+    again = page(staff.client.get("/staff/cases/RF-2026-0042"))
+    assert "13912345678" not in again and "139****5678" in again  # masked again, not an error page
 
 
 def test_every_search_view_and_reveal_is_audited_with_user_and_client(staff, db_path):
