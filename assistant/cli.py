@@ -19,6 +19,7 @@ from flask.cli import AppGroup, FlaskGroup
 from . import create_app, settings
 from .chat import answer, check_message
 from .errors import AssistantError, KnowledgeError
+from .facts import counts_by_item, demand, unknown_facts
 from .knowledge import Knowledge
 from .knowledge import load as load_knowledge
 from .settings import Thresholds, configured_today
@@ -111,6 +112,10 @@ def kb_check(folder: str | None):
         sys.exit(1)
     click.echo(f"知识库正常：{len(knowledge.items)} 个事项，{len(knowledge.referrals)} 条转介，"
                f"{sum(len(i.questions) for i in knowledge.items.values())} 个示例问题。")
+    unknown = counts_by_item(knowledge)
+    if unknown:
+        by_item = "，".join(f"{item_id} {n}" for item_id, n in unknown.items())
+        click.echo(f"尚未掌握的事实：{sum(unknown.values())} 项（{by_item}）；清单见 assistant kb unknowns。")
 
 
 @kb.command("test")
@@ -184,6 +189,21 @@ def kb_rollback(version: int):
         click.echo(f"知识库现在的内容与版本 {version} 相同，无需回滚。")
         return
     click.echo(f"已恢复为版本 {version} 的内容，记为新版本 {saved.knowledge_version}；网站各进程将在 10 秒内使用它。")
+
+
+@kb.command("unknowns")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 列表")
+def kb_unknowns(as_json: bool):
+    """办公室待补充的事实（电话、地址、承诺时限、收费标准……）：按群众问到的次数排列，附在此之前可以去哪里问。"""
+    knowledge = _knowledge()
+    with _database() as db:
+        found = unknown_facts(knowledge, demand(db.conn))
+    if as_json:
+        click.echo(json.dumps([u.as_json() for u in found], ensure_ascii=False, indent=2))
+        return
+    for u in found:
+        click.echo(f"{u.item_id}\t{u.fact_id}\t{u.label}\t问到 {u.asked} 次\t在此之前：{'；'.join(u.ask)}")
+    click.echo(f"共 {len(found)} 项尚未掌握。在网页“知识库”编辑器里填上内容和出处即可（每行的事项、字段见上）。")
 
 
 def _database():
