@@ -467,6 +467,9 @@ def _texts(item: Item):
         yield ("time_limit", "note"), item.time_limit.note
     if item.fee and item.fee.note:
         yield ("fee", "note"), item.fee.note
+    for key in ("online", "window"):
+        if item.apply and getattr(item.apply, key):
+            yield ("apply", key), getattr(item.apply, key)
     for key, text in item.answers.items():
         yield ("answers", key), text
     for i, entry in enumerate(item.entries):
