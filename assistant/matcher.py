@@ -44,9 +44,15 @@ UNIGRAM_WEIGHT = 0.25
 # A question this short (in characters) that fits two items about equally well is ambiguous even when
 # both fit well: 人防工程 could be about shelters or about reporting one.
 SHORT_QUESTION = 10
+# A best item scoring this much (0–100) keeps a question that holds one of the office's anchor words
+# ours, whatever referral keyword it also holds (see `_referral`).
 REFERRAL_OVERRIDE = 70
 # When unsure, the choices offered come from this many best-scoring items.
 CHOICE_POOL = 8
+# ... and at most this many are offered, as buttons under the reply.
+CHOICES = 3
+# The best items a decision carries as its candidates: the choices and runners-up a reply may offer.
+CANDIDATES_KEPT = 4
 # Points added to an item whose `intents` phrase is in the question (see knowledge/README.md).
 INTENT_BONUS = 15
 # Items kept for ranking a question (the choices, the runners-up and the desk need far fewer).
@@ -62,6 +68,32 @@ FUZZY_PHRASES = 300
 ENTRY_THRESHOLD = 30
 # Questions this long (in characters) are judged against thresholds this much lower (see `match`).
 LONG_QUESTION, LONG_DISCOUNT = 30, 0.8
+# A phrase (name, alias, keyword, intent, referral keyword) has at least this many syllables: one
+# syllable alone (房, 费) is in too many questions to point anywhere.
+PHRASE_MIN = 2
+# Phrases of this many syllables or more are also found with one slip (a wrong or missing character):
+# one wrong syllable in five still scores `PHRASE_SLIP` (4 of 5); in a shorter phrase it is another word.
+LONG_PHRASE = 5
+# A long phrase is compared with one slip when it shares this many bigrams with the question (in a
+# catalogue of more than `LONG_PHRASES_ALL`).
+SHARED_BIGRAMS = 2
+# rapidfuzz `partial_ratio` (0–100) at which a long phrase counts as found with one slip:
+# 拆徐人防工程 still finds 拆除人防工程.
+PHRASE_SLIP = 80
+# A phrase this many syllables long counts in full; a shorter one in proportion (费用 half as much
+# as 易地建设费), as shorter phrases are found by chance more often.
+PHRASE_FULL_LENGTH = 4
+# rapidfuzz `WRatio` (0–100) below which an example question does not resemble the question at all.
+NEAREST_CUTOFF = 30
+# A referral keyword that is not in the text as written counts when its sound code is found and has
+# this many syllables: two alone collide too often (社报卡 finds 社保卡).
+REFERRAL_SOUND_MIN = 3
+# Small talk is small talk when at most this many characters are left once its phrases and the
+# particles are gone: 谢谢啦好的 is, 谢谢，结建要多久 is not.
+SMALLTALK_LEFTOVER = 2
+# A sub-question with at most this many characters of its own (beyond cue words), when no item clears
+# the answer bar, is still a follow-up about the conversation's item: 加急要多久, 原件要带吗.
+FOLLOWUP_CONTENT = 2
 
 # Cue words of each sub-question, in the order answers are given when several are asked.
 SUBQUESTION_CUES = {
@@ -225,13 +257,15 @@ def _documents(code_of, docs: dict[str, list[tuple[str, str]]]) -> Documents:
         doc_examples.append([])
         for source, text in texts:
             code = code_of(text)
-            for feat in features(code):
-                weights[feat] = max(weights.get(feat, 0.0), SOURCE_WEIGHT[source])
+            weight = SOURCE_WEIGHT[source]
+            for feat in (*code, *(code[i : i + 2] for i in range(len(code) - 1))):  # features(code)'s keys
+                if weights.get(feat, 0.0) < weight:  # a feature weighs what its heaviest source does
+                    weights[feat] = weight
             if source == "question":
                 doc_examples[-1].append(len(example_codes))
                 example_codes.append(code)
                 example_docs.append(len(doc_features))
-            elif len(code) >= 2:
+            elif len(code) >= PHRASE_MIN:
                 phrases.append(_Phrase(doc_id, code, SOURCE_WEIGHT[source]))
         doc_features.append(weights)
 
@@ -260,9 +294,9 @@ def _documents(code_of, docs: dict[str, list[tuple[str, str]]]) -> Documents:
         phrases=phrases,
         phrase_codes=_by_code(phrases),
         phrase_lengths=sorted({len(p.code) for p in phrases}),
-        long_phrases=[i for i, p in enumerate(phrases) if len(p.code) >= 5],
+        long_phrases=[i for i, p in enumerate(phrases) if len(p.code) >= LONG_PHRASE],
         long_grams=_grams_index(
-            (p.code[i : i + 2] for i in range(len(p.code) - 1)) if len(p.code) >= 5 else () for p in phrases
+            (p.code[i : i + 2] for i in range(len(p.code) - 1)) if len(p.code) >= LONG_PHRASE else () for p in phrases
         ),
     )
 
@@ -331,7 +365,7 @@ def _build_index(knowledge: Knowledge) -> Index:
     ]
     anchors = tuple(a for a in (vocab.canonicalise(a).replace(" ", "") for a in knowledge.anchors) if a)
     intents = sorted(
-        {(item.id, c) for item in knowledge.items.values() for text in item.intents if len(c := code_of(text)) >= 2}
+        {(item.id, c) for item in knowledge.items.values() for text in item.intents if len(c := code_of(text)) >= PHRASE_MIN}
     )
     anchor_codes = frozenset(code_of(a) for a in anchors)
     vocab.freeze()
@@ -350,7 +384,7 @@ def _build_index(knowledge: Knowledge) -> Index:
             key=lambda pe: len(pe[0]),
             reverse=True,
         ),
-        referral_codes=[(k, c, r) for k, c, r in referral_codes if len(c) >= 2],
+        referral_codes=[(k, c, r) for k, c, r in referral_codes if len(c) >= PHRASE_MIN],
         anchors=anchors,
         anchor_codes=anchor_codes,
     )
@@ -370,7 +404,7 @@ def _smalltalk(index: Index, cleaned: str) -> Smalltalk | None:
         if pattern in rest if len(pattern) > 1 else pattern == rest:
             rest = rest.replace(pattern, "")
             best = best or entry
-    return best if best is not None and len(rest) <= 2 else None
+    return best if best is not None and len(rest) <= SMALLTALK_LEFTOVER else None
 
 
 def score_documents(docs: Documents, code: str, limit: int | None = None) -> dict[str, float]:
@@ -422,18 +456,18 @@ def _score_array(docs: Documents, code: str) -> np.ndarray:
         fuzzy = []
         if grams:
             shared, counts = np.unique(np.concatenate(grams), return_counts=True)
-            shared, counts = shared[counts >= 2], counts[counts >= 2]
+            shared, counts = shared[counts >= SHARED_BIGRAMS], counts[counts >= SHARED_BIGRAMS]
             if shared.size > FUZZY_PHRASES:
                 shared = shared[np.argpartition(-counts, FUZZY_PHRASES)[:FUZZY_PHRASES]]
             fuzzy = [i for i in shared.tolist() if i not in exact]
     for _c, score, k in process.extract(
-        code, [docs.phrases[i].code for i in fuzzy], scorer=fuzz.partial_ratio, limit=None, score_cutoff=80
+        code, [docs.phrases[i].code for i in fuzzy], scorer=fuzz.partial_ratio, limit=None, score_cutoff=PHRASE_SLIP
     ):
         if score < 100:  # 100 means the question is inside the phrase, not the phrase in the question
             hits.append((score, docs.phrases[fuzzy[k]]))
     for score, p in hits:
         doc = docs.position[p.doc]
-        phrase[doc] = max(phrase[doc], score / 100 * p.weight * min(1.0, len(p.code) / 4))
+        phrase[doc] = max(phrase[doc], score / 100 * p.weight * min(1.0, len(p.code) / PHRASE_FULL_LENGTH))
 
     # Nearest example: compared only for the `NEAREST_DOCS` documents leading on words and phrases.
     # On every labelled set the leaders give the same answers as all documents, at half the cost;
@@ -443,7 +477,7 @@ def _score_array(docs: Documents, code: str) -> np.ndarray:
     contenders = np.arange(n) if n <= NEAREST_DOCS else np.argpartition(-running, NEAREST_DOCS)[:NEAREST_DOCS]
     examples = np.concatenate([docs.doc_examples[d] for d in contenders]) if len(contenders) else np.array([], int)
     choices = [docs.example_codes[i] for i in examples]
-    for _choice, score, k in process.extract(code, choices, scorer=fuzz.WRatio, limit=None, score_cutoff=30):
+    for _choice, score, k in process.extract(code, choices, scorer=fuzz.WRatio, limit=None, score_cutoff=NEAREST_CUTOFF):
         doc = docs.example_docs[examples[k]]
         nearest[doc] = max(nearest[doc], score / 100)
     return 100 * (W_COVERAGE * got / total + W_NEAREST * nearest + W_PHRASE * phrase)
@@ -478,7 +512,7 @@ def _referral(index: Index, canonical: str, code: str, strong_item: bool = False
     compact = "".join(w for w in index.vocab.words(canonical) if w not in _GENERIC)
     best, best_len = None, 0
     for keyword, kcode, referral in index.referral_codes:
-        if (keyword in flat or keyword in compact or (len(kcode) >= 3 and kcode in code)) and len(kcode) > best_len:
+        if (keyword in flat or keyword in compact or (len(kcode) >= REFERRAL_SOUND_MIN and kcode in code)) and len(kcode) > best_len:
             best, best_len = referral, len(kcode)
     if best is None:
         return None
@@ -498,7 +532,7 @@ def _choices(index: Index, words: list[str], ranked: list[tuple[str, float]], fl
     `CHOICE_POOL`), first those whose own words (name, aliases, keywords) hold more of the question's
     words, weighted by rarity. 小区地下室门被锁了 has 锁 among the keywords of reporting a violation,
     which a ranking on the whole question would place sixth."""
-    pool = [(i, s) for i, s in ranked[:CHOICE_POOL] if s >= floor] or ranked[:3]
+    pool = [(i, s) for i, s in ranked[:CHOICE_POOL] if s >= floor] or ranked[:CHOICES]
     items = index.items
 
     def own_words(item_id: str) -> float:
@@ -510,7 +544,7 @@ def _choices(index: Index, words: list[str], ranked: list[tuple[str, float]], fl
         return total
 
     pool.sort(key=lambda pair: (own_words(pair[0]), pair[1]), reverse=True)
-    return tuple(Candidate(i, round(s, 1)) for i, s in pool[:3])
+    return tuple(Candidate(i, round(s, 1)) for i, s in pool[:CHOICES])
 
 
 def _item_scores(index: Index, word_codes: list[str]) -> dict[str, float]:
@@ -576,7 +610,36 @@ def match(
     context_item: str | None = None,
     context_candidates: tuple[str, ...] = (),
 ) -> Decision:
-    """Decide how to answer `text`, optionally in the context of the conversation's last item."""
+    """Decide how to answer `text`, optionally in the context of the conversation's last item.
+
+    The steps, in this order; the first that applies decides:
+
+    1. **Reject.** In a conversation (`context_item` or `context_candidates`), 不是这个 (不对, 换一个…)
+       is a `clarify` with `rejected=True` offering the previous answer's runners-up; 都不是, or no
+       runner-up left, offers none (the reply then says how to reach a person).
+    2. **Small talk.** A greeting, thanks or 转人工 (`smalltalk.yaml`) with at most
+       `SMALLTALK_LEFTOVER` characters besides is `smalltalk`.
+    3. **Scores and intents.** Every item is scored 0–100 on coverage, nearest example and phrase hits,
+       plus `INTENT_BONUS` for each of its `intents` found at a word boundary (`_item_scores`); the
+       best `CANDIDATES_KEPT` are the decision's `candidates`. A question of `LONG_QUESTION`
+       characters or more meets thresholds lowered by `LONG_DISCOUNT`.
+    4. **Referral.** Another authority's business (`referrals.yaml`) is a `decline` carrying the
+       referral, unless an anchor word (人防, 防空…) with a longer item phrase, or a best score of
+       `REFERRAL_OVERRIDE`, makes it ours (`_referral`); fiction is referred whatever it names.
+    5. **Follow-up.** A sub-question (要多久, 收费吗) that names nothing of its own is, with the
+       conversation's item, an `answer` about that item (`followup=True`), as is one with at most
+       `FOLLOWUP_CONTENT` characters of its own when no item clears `answer_threshold`; with no
+       conversation it is a `clarify` with `vague=True` (which item?).
+    6. **Decline.** A best score below `decline_threshold` is a `decline` (with the candidates).
+    7. **Clarify.** When the best two are within `clarify_margin` and the best is below
+       `answer_threshold`, or the question is at most `SHORT_QUESTION` characters and not exactly one
+       item's name: a `clarify` offering up to `CHOICES` items — those tied with the best when it
+       clears the bar, else the plausible ones whose own words hold most of the question (`_choices`).
+    8. **Answer.** Otherwise an `answer` with the best item and the entry of it that fits
+       (`choose_entry`), or none when the question is about the item or a 办事指南 section.
+
+    Pure: no I/O; the index is built once per knowledge content (`build_index`).
+    """
     index = build_index(knowledge)
     cleaned = clean(text)
     canonical = index.vocab.canonicalise(cleaned, is_clean=True)
@@ -602,7 +665,7 @@ def match(
     code = "".join(word_codes)
     scores = _item_scores(index, word_codes)
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    candidates = tuple(Candidate(i, round(s, 1)) for i, s in ranked[:4])
+    candidates = tuple(Candidate(i, round(s, 1)) for i, s in ranked[:CANDIDATES_KEPT])
     top = candidates[0] if candidates else Candidate("", 0.0)
     second = candidates[1] if len(candidates) > 1 else Candidate("", 0.0)
 
@@ -615,7 +678,7 @@ def match(
     if asked:
         content = [w for w in index.vocab.words(_CUE_RE.sub(_keep_channel, canonical)) if w not in _GENERIC]
         if context_item in knowledge.items:
-            if not content or (top.score < answer_threshold and len("".join(content)) <= 2):
+            if not content or (top.score < answer_threshold and len("".join(content)) <= FOLLOWUP_CONTENT):
                 entry = choose_entry(index, context_item, code)
                 return Decision("answer", context_item, top.score, asked, candidates, followup=True, entry=entry)
         elif not content:
@@ -628,7 +691,7 @@ def match(
     if close and (top.score < answer_threshold or short):
         # Unsure, or a short question that fits several items equally (人防工程, 审批): let them choose.
         if top.score >= answer_threshold:
-            tied = tuple(c for c in candidates[:3] if top.score - c.score < clarify_margin)
+            tied = tuple(c for c in candidates[:CHOICES] if top.score - c.score < clarify_margin)
         else:
             tied = _choices(index, word_codes, ranked, decline_threshold)
         return Decision("clarify", score=top.score, subquestions=asked, candidates=tied)

@@ -35,6 +35,20 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 UNKNOWN = "\U000FFFFD"  # the code of any word the knowledge base never uses
 _TOKEN = re.compile(r"[\u4e00-\u9fff]|[a-z]+|\d+")
 _LATIN = re.compile(r"[a-z]")
+# Code characters are taken from Supplementary Private Use Area-A, which no text people type uses, so
+# a code never equals a real character (UNKNOWN is its last code point).
+CODE_BASE = 0xF0000
+# A Latin token shorter than this is never split as pinyin typed without spaces: three letters (app,
+# pdf) are an abbreviation or English far more often than two syllables.
+SHORTEST_JOINED_PINYIN = 4
+# The longest toneless pinyin syllable has six letters (zhuang, chuang, shuang).
+LONGEST_SYLLABLE = 6
+# jieba's frequency for the knowledge base's own words: above any word of its dictionary (the highest,
+# 了, has under 900,000), so 人防车位 stays one word instead of 人防 + 车位.
+DOMAIN_WORD_FREQ = 2_000_000
+# Caches of the per-character and per-token look-ups: more than the distinct characters (a few
+# thousand) and Latin tokens a busy day's questions hold, so they stay hot.
+SYLLABLE_CACHE, PINYIN_SPLIT_CACHE = 8192, 4096
 
 # Words that carry no meaning for matching: particles, pronouns, politeness. Question words
 # (多久, 多少钱, 哪里) are not here: they tell which sub-question was asked.
@@ -103,7 +117,7 @@ def _tokenizer() -> jieba.Tokenizer:
     return tokenizer
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=SYLLABLE_CACHE)
 def _syllable(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if _HAN.match(char) else char
 
@@ -118,20 +132,20 @@ def _pinyin_syllables() -> frozenset[str]:
     return frozenset(x for x in found if x.isascii() and x.isalpha() and (len(x) > 1 or x in "aeo") and x[0] in "abcdefghjklmnopqrstwxyz" and x not in {"hm", "hng", "ng", "m", "n"})
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PINYIN_SPLIT_CACHE)
 def split_pinyin(token: str) -> tuple[str, ...] | None:
     """`renfangchewei` → ('ren', 'fang', 'che', 'wei'); None unless the whole token is 2+ syllables.
 
     Fewest syllables wins (xian is 先, not 西安); a syllable after the first never starts with a vowel,
     as typed pinyin would need an apostrophe there.
     """
-    if len(token) < 4 or not token.isascii():
+    if len(token) < SHORTEST_JOINED_PINYIN or not token.isascii():
         return None
     syllables = _pinyin_syllables()
     best: list[tuple[str, ...] | None] = [None] * (len(token) + 1)
     best[len(token)] = ()
     for start in range(len(token) - 1, -1, -1):
-        for end in range(min(len(token), start + 6), start, -1):
+        for end in range(min(len(token), start + LONGEST_SYLLABLE), start, -1):
             rest = best[end]
             # After the first syllable, one starting with a vowel would need an apostrophe (xi'an).
             if rest is not None and token[start:end] in syllables and (start == 0 or token[start] not in "aeo"):
@@ -204,7 +218,7 @@ class Vocabulary:
             # with the hash seed, so two gunicorn workers could segment (and answer) differently.
             for word in sorted({clean(w).replace(" ", "") for w in (*domain_words, *synonyms.values())}):
                 if len(word) >= 2 and not self._tokenizer.FREQ.get(word):
-                    self._tokenizer.add_word(word, freq=2_000_000)
+                    self._tokenizer.add_word(word, freq=DOMAIN_WORD_FREQ)
 
     def canonicalise(self, text: str, is_clean: bool = False) -> str:
         """Cleaned text with variants replaced by canonical words and filler removed."""
@@ -268,5 +282,5 @@ class Vocabulary:
             if not learn:
                 return UNKNOWN
             with self._code_lock:
-                code = self._codes.setdefault(unit, chr(0xF0000 + len(self._codes)))
+                code = self._codes.setdefault(unit, chr(CODE_BASE + len(self._codes)))
         return code

@@ -17,6 +17,14 @@ from .workdays import office_today
 
 # Related questions offered under an answer: the item's other entries, at most this many.
 RELATED_QUESTIONS = 4
+# Quick topics offered under a decline or a rejection with nothing left, next to the callback offer:
+# the most-asked few, not the whole row under the chat box.
+TOPICS_AFTER_DECLINE = 4
+# Items the office has not listed in office.yaml `quick_topics`: the first this many, by file name.
+DEFAULT_QUICK_TOPICS = 6
+# Runners-up suggested under an answer: the next this many candidates, each scoring at least this
+# share of the answer's score (a distant runner-up is noise, not an alternative).
+RUNNERS_UP, RUNNER_UP_SHARE = 2, 0.8
 
 
 @dataclass(frozen=True)
@@ -125,13 +133,13 @@ def _compose(knowledge: Knowledge, decision: Decision) -> Reply:
             return Reply("clarify", messages.rejected, suggestions=[*_suggest(knowledge, ids), none_of_these])
         if decision.rejected:
             return Reply(
-                "clarify", messages.rejected_none, suggestions=quick_topics(knowledge)[:4], actions=("callback",)
+                "clarify", messages.rejected_none, suggestions=quick_topics(knowledge)[:TOPICS_AFTER_DECLINE], actions=("callback",)
             )
         return Reply("clarify", messages.clarify, score=decision.score, suggestions=_suggest(knowledge, ids))
     if decision.kind == "decline" or decision.item_id is None:
         text = decision.referral.reply if decision.referral else f"{messages.decline}\n{messages.decline_hint}"
         return Reply(
-            "decline", text, score=decision.score, suggestions=quick_topics(knowledge)[:4], actions=("callback",)
+            "decline", text, score=decision.score, suggestions=quick_topics(knowledge)[:TOPICS_AFTER_DECLINE], actions=("callback",)
         )
 
     item = knowledge.items[decision.item_id]
@@ -162,7 +170,9 @@ def _compose(knowledge: Knowledge, decision: Decision) -> Reply:
         for e in item.entries
         if e is not entry
     ][:RELATED_QUESTIONS]
-    runners_up = [c.item_id for c in decision.candidates[1:3] if c.score >= decision.score * 0.8]
+    runners_up = [
+        c.item_id for c in decision.candidates[1 : 1 + RUNNERS_UP] if c.score >= decision.score * RUNNER_UP_SHARE
+    ]
     return Reply(
         "answer",
         "\n".join(lines),
@@ -184,5 +194,5 @@ def item_actions(item: Item) -> tuple[str, ...]:
 
 def quick_topics(knowledge: Knowledge) -> list[dict]:
     """The most-asked items, as buttons under the chat box (office.yaml `quick_topics`)."""
-    ids = getattr(knowledge.office, "quick_topics", None) or list(knowledge.items)[:6]
+    ids = getattr(knowledge.office, "quick_topics", None) or list(knowledge.items)[:DEFAULT_QUICK_TOPICS]
     return _suggest(knowledge, ids)
