@@ -5,6 +5,11 @@ the contact phone — and what they see (`CaseView`) never holds the phone, the 
 other personal data. An unknown case number and wrong digits get the very same answer, so nobody
 can probe which numbers exist. Failed attempts are recorded in the database (shared by every
 gunicorn worker): after too many for one case, or from one client, look-ups are refused for a while.
+
+Unlike a reply's wording, the status wording is code, not knowledge: the status codes and their labels
+are the import contract (`../shared/spec/contracts.md`), and each status's sentences for the applicant
+and for staff, like the reminder texts, go with the rules that pick them (`open`, `clock`, the
+supplement deadline), which an edit of `knowledge/` cannot change.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from .workdays import WorkCalendar, office_today
 
 @dataclass(frozen=True)
 class Status:
-    label: str  # what the approval system calls it
+    label: str  # what the approval system calls it (the import contract lists code and label)
     step: str  # where the case is, in plain words, said to the applicant
     next: str  # what the applicant should do now, said to the applicant
     staff_step: str  # where the case is, said to the window staff (the applicant is "申请人", never "您")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import string
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -215,8 +216,35 @@ class Office(_Model):
     hotline: str = "12345"
 
 
+class GuideWording(_Model):
+    """The sentences a 办事指南 section is built from when its item gives no answer of its own
+    (`replies.section`): the time limits, whether a fee is charged, where to apply."""
+
+    statutory_days: str  # {days}: the item's time_limit.statutory_days
+    promised_days: str  # {days}: the item's time_limit.promised_days
+    fee_charged: str  # a fee is charged and the item's fee has no note
+    fee_free: str  # no fee is charged and the item's fee has no note
+    online: str  # {text}: the item's apply.online
+    window: str  # {text}: the item's apply.window
+
+    @field_validator("*")
+    @classmethod
+    def _known_placeholders(cls, text: str, info) -> str:
+        allowed = {"statutory_days": {"days"}, "promised_days": {"days"}, "online": {"text"}, "window": {"text"}}
+        known = allowed.get(info.field_name, set())
+        try:
+            used = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            raise ValueError("花括号 { } 不成对：占位符写成 {days} 这样，文字里不要单独用花括号") from None
+        if used - known:
+            shown = "、".join(f"{{{n}}}" for n in sorted(known)) or "无"
+            raise ValueError(f"不认识的占位符 {'、'.join(f'{{{n}}}' for n in sorted(used - known))}（这里可用：{shown}）")
+        return text
+
+
 class Messages(_Model):
-    """What the assistant says outside the items: declines, clarifications, case look-up prompts."""
+    """What the assistant says outside the items: declines, clarifications, case look-up prompts, and
+    the sentences of a section built from an item's fields (`guide`)."""
 
     decline: str
     decline_hint: str
@@ -228,6 +256,7 @@ class Messages(_Model):
     answer_more: str  # {name}: the item's short name; {sections}: titles of the folded sections
     none_of_these: str  # the button under "是不是下面这些？" that says none of them is meant
     sections: dict[Literal[SECTIONS], str]  # type: ignore[valid-type]  # standard section titles
+    guide: GuideWording  # sentences of a section built from the item's fields
     empty: str
     case_ask_digits: str
     case_ask_number: str

@@ -1,7 +1,10 @@
 """Turn a `Decision` into what the applicant reads: the part they asked first, the rest one click away.
 
-All wording comes from the knowledge files (items, `messages.yaml`, `referrals.yaml`,
-`smalltalk.yaml`); this module only arranges it. Text uses a tiny, safe mark-up the page renders:
+All wording of a reply comes from the knowledge files (items, `messages.yaml` — including the
+sentences a section is built from, `guide` — `referrals.yaml`, `smalltalk.yaml`); this module only
+arranges it. Not every applicant-facing text is knowledge: a case's status wording and reminder texts
+sit with the status codes in `cases.STATUSES`, the pre-review result in `prereview`, and the
+400/404/429 messages with their checks. Text uses a tiny, safe mark-up the page renders:
 lines starting with `- ` are list items and `**…**` is bold; nothing else is interpreted.
 """
 
@@ -71,21 +74,22 @@ def section(item: Item, key: str, knowledge: Knowledge) -> str | None:
         return _bullets(item.process)
     if key == "basis" and item.legal_basis:
         return _bullets(item.legal_basis)
+    wording = knowledge.messages.guide
     if key == "time" and item.time_limit:
         t = item.time_limit
         parts = []
         if t.statutory_days is not None:
-            parts.append(f"法定时限：{t.statutory_days}个工作日。")
+            parts.append(wording.statutory_days.format(days=t.statutory_days))
         if t.promised_days is not None:
-            parts.append(f"承诺时限：{t.promised_days}个工作日。")
+            parts.append(wording.promised_days.format(days=t.promised_days))
         if t.note:
             parts.append(t.note)
         return "\n".join(parts) or None
     if key == "fee" and item.fee:
-        return item.fee.note or ("本事项收费，标准请以办事指南为准。" if item.fee.charged else "本事项不收费。")
+        return item.fee.note or (wording.fee_charged if item.fee.charged else wording.fee_free)
     if key == "where" and item.apply:
-        return _bullets(x for x in (item.apply.online and f"网上：{item.apply.online}",
-                                    item.apply.window and f"窗口：{item.apply.window}") if x)
+        return _bullets(x for x in (item.apply.online and wording.online.format(text=item.apply.online),
+                                    item.apply.window and wording.window.format(text=item.apply.window)) if x)
     if key == "contact":
         return knowledge.office.phone_note
     return None

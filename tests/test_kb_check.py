@@ -44,6 +44,25 @@ def test_field_mistakes_name_file_and_line(runner, knowledge_dir, old, new, anch
     assert any(ln.startswith(expected) and words in ln for ln in result.output.splitlines()), result.output
 
 
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ("法定时限：{days}个工作日。", "法定时限：{day}个工作日。", "不认识的占位符 {day}（这里可用：{days}）"),
+        ("本事项不收费。", "本事项不收费{days}。", "不认识的占位符 {days}（这里可用：无）"),
+        ("网上：{text}", "网上：{text", "花括号 { } 不成对"),
+    ],
+)
+def test_a_wrong_placeholder_in_the_guide_wording_names_its_line(runner, knowledge_dir, old, new, words):
+    """The sentences built from an item's fields (messages.yaml `guide`) are checked like the rest,
+    so a typo is a PATH:LINE problem, not a KeyError when the section is shown."""
+    path = knowledge_dir / "messages.yaml"
+    _edit(path, old, new)
+    result = runner.invoke(["kb", "check", "--knowledge", str(knowledge_dir)])
+    assert result.exit_code == 1
+    expected = f"knowledge/messages.yaml:{_line_of(path, new)}: guide."
+    assert any(ln.startswith(expected) and words in ln for ln in result.output.splitlines()), result.output
+
+
 def test_yaml_syntax_error_names_its_line(runner, knowledge_dir):
     path = knowledge_dir / "items" / "siren-test.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
