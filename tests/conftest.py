@@ -121,3 +121,11 @@ class AuthActions:
 @pytest.fixture
 def auth(client, db_path):
     return AuthActions(client, db_path)
+
+
+@pytest.fixture
+def admin(auth):
+    """An administrator, logged in: `admin.client` is their browser."""
+    auth.create("chen", "admin")
+    assert auth.login("chen").status_code == 302
+    return auth

@@ -5,16 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from assistant.db import connect
-
-
-@pytest.fixture
-def admin(auth):
-    auth.create("chen", "admin")
-    assert auth.login("chen").status_code == 302
-    return auth
 
 
 def page(response) -> str:

@@ -23,13 +23,6 @@ from assistant.knowledge import load
 
 
 @pytest.fixture
-def admin(auth):
-    auth.create("chen", "admin")
-    assert auth.login("chen").status_code == 302
-    return auth
-
-
-@pytest.fixture
 def db(db_path, app):
     return connect(db_path)
 

@@ -25,13 +25,6 @@ ENTRY_QUESTION = "易地建设费是什么费"  # answered by offsite-fee's firs
 
 
 @pytest.fixture
-def admin(auth):
-    auth.create("chen", "admin")
-    assert auth.login("chen").status_code == 302
-    return auth
-
-
-@pytest.fixture
 def token(admin):
     page = admin.client.get("/admin/knowledge/items/offsite-fee").get_data(as_text=True)
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)

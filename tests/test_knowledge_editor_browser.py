@@ -158,17 +158,23 @@ def test_an_admin_edits_tries_saves_and_rolls_back_and_the_public_follows(browse
         context.close()
 
 
-def test_the_editor_lists_rows_that_move_with_the_keyboard(browser, server):
-    base, _ = server
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", reduced_motion="reduce")
+def logged_in(browser, base: str, path: str, width: int = 1280, height: int = 900):
+    """A new browser context whose page has logged in as the administrator and landed on `path`."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", reduced_motion="reduce")
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.on("dialog", lambda d: d.accept())
+    page.on("dialog", lambda d: d.accept())  # leaving the page with unsaved changes
+    page.goto(f"{base}/staff/login?next={path}")
+    page.get_by_label("用户名").fill("chen")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    return context, page
+
+
+def test_the_editor_lists_rows_that_move_with_the_keyboard(browser, server):
+    base, _ = server
+    context, page = logged_in(browser, base, "/admin/knowledge/items/siren-test", 390, 844)
     try:
-        page.goto(base + "/staff/login?next=/admin/knowledge/items/siren-test")
-        page.get_by_label("用户名").fill("chen")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
         aliases = page.locator('fieldset.kb-list[data-path="aliases"]')
         expect(aliases).to_be_visible()
         first = aliases.locator(".kb-row__value").first
@@ -192,15 +198,8 @@ def test_a_gap_on_the_dashboard_opens_its_field_and_filling_it_answers_the_publi
     base, _ = server
     hours_question = "人防窗口几点开门几点下班"
     assert "暂未收录" in public_reply(base, hours_question)  # asked: the gap now has demand
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", reduced_motion="reduce")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("dialog", lambda d: d.accept())
+    context, page = logged_in(browser, base, "/admin")
     try:
-        page.goto(base + "/staff/login?next=/admin")
-        page.get_by_label("用户名").fill("chen")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
         gaps = page.locator("section", has=page.get_by_role("heading", name="待补充的信息"))
         expect(gaps).to_be_visible()
         expect(gaps.locator("#chart-unknown")).to_have_count(1)

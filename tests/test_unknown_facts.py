@@ -35,13 +35,6 @@ def logged_unknowns(db_path) -> list[str]:
 
 
 @pytest.fixture
-def admin(auth):
-    auth.create("chen", "admin")
-    assert auth.login("chen").status_code == 302
-    return auth
-
-
-@pytest.fixture
 def token(admin):
     page = admin.client.get("/admin/knowledge/items/office-contact").get_data(as_text=True)
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
