@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .computed import unknown_placeholders
 from .errors import KnowledgeError
@@ -269,22 +269,14 @@ class Messages(_Model):
     fact_channels: dict[Literal[CHANNELS], str]  # type: ignore[valid-type]  # each channel as something to do
     fact_channels_joiner: str = "，也可以"
 
-
-    @field_validator("fact_channels")
+    @field_validator("sections", "fact_channels")
     @classmethod
-    def _every_channel_worded(cls, channels: dict) -> dict:
-        missing = [key for key in CHANNELS if key not in channels]
+    def _every_key_worded(cls, given: dict, info: ValidationInfo) -> dict:
+        keys, what = {"sections": (SECTIONS, "栏目的标题"), "fact_channels": (CHANNELS, "咨询渠道的说法")}[info.field_name]
+        missing = [key for key in keys if key not in given]
         if missing:
-            raise ValueError(f"缺少这些咨询渠道的说法：{'、'.join(missing)}")
-        return channels
-
-    @field_validator("sections")
-    @classmethod
-    def _every_section_titled(cls, titles: dict) -> dict:
-        missing = [key for key in SECTIONS if key not in titles]
-        if missing:
-            raise ValueError(f"缺少这些栏目的标题：{'、'.join(missing)}")
-        return titles
+            raise ValueError(f"缺少这些{what}：{'、'.join(missing)}")
+        return given
 
 
 class HolidayYear(_Model):
