@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from .computed import fill
+from .workdays import OFFICE_TZ, office_today
 
 if TYPE_CHECKING:
     from .knowledge import Fact, Item, Knowledge
@@ -160,23 +161,26 @@ def demand(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def weekly(conn: sqlite3.Connection, weeks: int = 12, today: date | None = None) -> list[dict]:
-    """Per week (Monday first), how many questions were answered and how many of them with an unknown fact.
+    """Per week (Monday first, Beijing time), how many questions were answered and how many of them
+    with an unknown fact.
 
     The log keeps what each answer said when it was given, so the weeks before a fact was filled
     still show the questions it left unanswered, and the weeks after show the effect.
     """
-    today = today or datetime.now(UTC).date()  # the log's times are UTC
+    today = today or office_today()
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=weeks - 1)
+    since = datetime.combine(first, time(), OFFICE_TZ).astimezone(UTC).isoformat(timespec="seconds")
     rows = {
         week: (answered, unknown)
         for week, answered, unknown in conn.execute(
+            # the log's times are UTC; Shanghai keeps +8 all year
             """
-            select date(substr(asked_at, 1, 10), '-6 days', 'weekday 1') as week,
+            select date(asked_at, '+8 hours', '-6 days', 'weekday 1') as week,
                    sum(kind = 'answer'), sum(kind = 'answer' and unknowns != '')
             from questions where asked_at >= ? group by week
             """,
-            (first.isoformat(),),
+            (since,),
         )
     }
     out = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import yaml
@@ -177,6 +177,20 @@ def test_weekly_counts_keep_what_each_answer_said_when_it_was_given(db_path, app
 
     assert [w["with_unknown"] for w in weeks] == [0, 1, 0, 1]
     assert weeks[-1]["answered"] == 2
+
+
+def test_weeks_start_on_monday_in_beijing_time(db_path, app):
+    with connection(db_path) as db:
+        for asked_at in ("2026-11-29T15:00:00+00:00",  # Sunday 23:00 in Shanghai: the week of 11-23
+                         "2026-11-29T17:00:00+00:00"):  # Monday 01:00 in Shanghai: the week of 11-30
+            db.conn.execute(
+                "insert into questions (asked_at, conversation_id, question, kind, item_id, score, unknowns)"
+                " values (?, 'x', '窗口几点开门', 'answer', 'office-contact', 80, 'office-contact.hours')", (asked_at,))
+        db.conn.commit()
+        weeks = facts.weekly(db.conn, 2, today=date(2026, 12, 2))
+
+    assert weeks == [{"week": "2026-11-23", "answered": 1, "with_unknown": 1},
+                     {"week": "2026-11-30", "answered": 1, "with_unknown": 1}]
 
 
 # ---------------------------------------------------------------- filling a fact in
