@@ -61,6 +61,8 @@ ITEMS_KEPT = 50
 NEAREST_DOCS = 10
 # Up to this many long phrases, every one is compared with one slip; beyond, those sharing two bigrams.
 LONG_PHRASES_ALL = 3000
+# Catalogues up to this many items build every item's parts with the index; larger ones, on first use.
+PARTS_AT_ONCE = 2000
 # ... and of those, at most this many (the ones sharing most bigrams): a few hundred rapidfuzz calls.
 FUZZY_PHRASES = 300
 # An entry answers when it fits the question better than the item's summary and its 办事指南
@@ -198,7 +200,7 @@ class Index:
 
     vocab: Vocabulary
     items: Documents
-    parts: dict[str, Documents]  # item id → its entries and 办事指南 sections, as documents
+    parts: _Parts  # item id → its entries and 办事指南 sections, as documents (`parts.get`)
     named: dict[str, frozenset[str]]  # code of a name, short name or alias → the items it names
     intents: list[tuple[str, str]]  # (item id, code of a phrase saying what the person wants of it)
     smalltalk: list[tuple[str, Smalltalk]]  # (cleaned pattern, entry), longest pattern first
@@ -345,6 +347,35 @@ _INDEXES: dict[str, Index] = {}
 _INDEX_LOCK = threading.Lock()
 
 
+class _Parts:
+    """Item id → the item's parts as documents (`_part_texts`), built the first time a question is
+    answered with that item, then kept.
+
+    A question needs the parts of the one item it is answered with, so a catalogue of 10,000 items
+    does not build the other 9,999 at start-up (a sixth of its index build, and memory); a catalogue of
+    up to `PARTS_AT_ONCE` items builds them all at once, so no first question waits (~1 ms an item). The
+    texts of the parts are the item's own, already coded for the item documents, and the cue words,
+    coded before the vocabulary froze: so a part built late codes exactly as one built at once.
+    """
+
+    def __init__(self, items: dict[str, Item], code_of):
+        self._items = items
+        self._code_of = code_of
+        self._built: dict[str, Documents] = {}
+        self._lock = threading.Lock()
+        if len(items) <= PARTS_AT_ONCE:  # a small catalogue: no first question waits for its item's parts
+            for item_id in items:
+                self.get(item_id)
+
+    def get(self, item_id: str) -> Documents | None:
+        docs = self._built.get(item_id)
+        if docs is None and item_id in self._items:
+            docs = _documents(self._code_of, _part_texts(self._items[item_id]))  # outside the lock: ~1 ms
+            with self._lock:
+                docs = self._built.setdefault(item_id, docs)
+        return docs
+
+
 def _build_index(knowledge: Knowledge) -> Index:
     domain_words = [
         w
@@ -359,7 +390,9 @@ def _build_index(knowledge: Knowledge) -> Index:
         return vocab.sounds(vocab.words(vocab.canonicalise(text)))
 
     items = _documents(code_of, {item.id: _item_texts(item) for item in knowledge.items.values()})
-    parts = {item.id: _documents(code_of, _part_texts(item)) for item in knowledge.items.values()}
+    for words in _CUES.values():  # the parts' only texts that are not an item's own (see _Parts)
+        for word in words:
+            code_of(word)
     referral_codes = [
         (flat, code_of(k), r) for r in knowledge.referrals for k in r.keywords if (flat := vocab.canonicalise(k).replace(" ", ""))
     ]
@@ -369,6 +402,7 @@ def _build_index(knowledge: Knowledge) -> Index:
     )
     anchor_codes = frozenset(code_of(a) for a in anchors)
     vocab.freeze()
+    parts = _Parts(knowledge.items, lambda text: vocab.sounds(vocab.words(vocab.canonicalise(text))))
     named: dict[str, set[str]] = defaultdict(set)
     for p in items.phrases:
         if p.weight == SOURCE_WEIGHT["name"]:
