@@ -387,7 +387,7 @@ def _build_index(knowledge: Knowledge) -> Index:
 
     @cache  # the same words recur across items, entries and sections
     def code_of(text: str) -> str:
-        return vocab.sounds(vocab.words(vocab.canonicalise(text)))
+        return vocab.code(text)
 
     items = _documents(code_of, {item.id: _item_texts(item) for item in knowledge.items.values()})
     for words in _CUES.values():  # the parts' only texts that are not an item's own (see _Parts)
@@ -402,7 +402,7 @@ def _build_index(knowledge: Knowledge) -> Index:
     )
     anchor_codes = frozenset(code_of(a) for a in anchors)
     vocab.freeze()
-    parts = _Parts(knowledge.items, lambda text: vocab.sounds(vocab.words(vocab.canonicalise(text))))
+    parts = _Parts(knowledge.items, vocab.code)
     named: dict[str, set[str]] = defaultdict(set)
     for p in items.phrases:
         if p.weight == SOURCE_WEIGHT["name"]:

@@ -35,6 +35,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 UNKNOWN = "\U000FFFFD"  # the code of any word the knowledge base never uses
 _TOKEN = re.compile(r"[\u4e00-\u9fff]|[a-z]+|\d+")
 _LATIN = re.compile(r"[a-z]")
+_PLAIN_HAN = re.compile(r"[\u4e00-\u9fff ]*")
 # Code characters are taken from Supplementary Private Use Area-A, which no text people type uses, so
 # a code never equals a real character (UNKNOWN is its last code point).
 CODE_BASE = 0xF0000
@@ -59,6 +60,7 @@ FUNCTION_WORDS = frozenset(
     让 从 到 对 向 跟 为 以 之 其 该 各 某 么样 呢么 吗么 谢谢 麻烦 您好 你好 知道 了解 告诉 帮忙 帮我 一直 之前 以后
     之后 时候 怎样 咋 啥 嘛 呗""".split()
 )
+_FUNCTION_CHARS = frozenset("".join(FUNCTION_WORDS))  # text with none of these has no function word
 
 
 @lru_cache(maxsize=1)
@@ -235,6 +237,19 @@ class Vocabulary:
         text = self._fillers.sub(lambda _word: " ", text)
         text = self._variants.sub(lambda word: f" {self._synonyms[word]} ", text)
         return re.sub(r"\s+", " ", text).strip()
+
+    def code(self, text: str) -> str:
+        """The sound code of a text's meaningful words: `sounds(words(canonicalise(text)))`.
+
+        Text of Chinese characters alone, none of them found in a function word, is coded as it
+        stands: whatever jieba made of it, no word would be dropped and every character is one
+        syllable, so the code is the same without segmenting it — the names, aliases and keywords
+        of an index, a sixth of the segmenting a large catalogue's build does.
+        """
+        canonical = self.canonicalise(text)
+        if _PLAIN_HAN.fullmatch(canonical) and _FUNCTION_CHARS.isdisjoint(canonical):
+            return self.sounds(canonical.split())
+        return self.sounds(self.words(canonical))
 
     def words(self, canonical: str) -> list[str]:
         """Meaningful words of canonical text, in order (jieba with the domain dictionary)."""
