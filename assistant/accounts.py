@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import sqlite_utils
 
+from .db import immediate
 from .errors import AssistantError, BadRequest, TooManyRequests
 from .passwords import check_password, hash_password
 from .settings import default
@@ -219,22 +219,6 @@ def _failures(db: sqlite_utils.Database, column: str, value: str, since: str) ->
     return db.execute(sql, [value, since]).fetchone()[0]
 
 
-@contextmanager
-def _immediate(db: sqlite_utils.Database):
-    """A write transaction taken at once (BEGIN IMMEDIATE): one at a time across every worker.
-
-    A plain (deferred) transaction reads first and only then competes for the write lock, so two
-    workers can both count 4 failures and both go on to a 5th and a 6th attempt.
-    """
-    db.conn.execute("begin immediate")
-    try:
-        yield
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
-
-
 def authenticate(
     db: sqlite_utils.Database,
     name: object,
@@ -259,7 +243,7 @@ def authenticate(
     # password is checked, so that concurrent attempts see each other and no more than
     # FAILURES_PER_NAME are ever checked. A right password takes its failures back below. The
     # slow hash runs after the commit, so it never holds the write lock.
-    with _immediate(db):
+    with immediate(db):  # the failures counted stay true until this one is recorded
         if (
             _failures(db, "name", key, since) >= FAILURES_PER_NAME
             or _failures(db, "client", client, since) >= FAILURES_PER_CLIENT

@@ -31,6 +31,7 @@ from rapidfuzz.distance import LCSseq
 from . import audit, knowledge_edit, knowledge_versions
 from .callbacks import STATUS_LABELS, count_open
 from .cases import STATUSES, normalise_case_no
+from .db import immediate
 from .errors import BadRequest
 from .feedback import unhelpful_questions
 from .knowledge import Knowledge, load_files, read_files
@@ -741,7 +742,7 @@ def add_referral(
     if not good:  # another file is broken: what the site would serve with the referral cannot be tried
         raise BadRequest("知识库现在有错误（见管理看板的“知识库警告”），请先修正，再添加转介。")
     _check_referral_reach(load_files(folder, after), referral_id, draft, question, t)
-    with knowledge_versions.locked(db):
+    with immediate(db):
         disk = read_files(folder)
         if disk != base:
             raise knowledge_edit.StaleVersion(None)

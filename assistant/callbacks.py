@@ -17,14 +17,13 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlite_utils
 
 from . import audit
+from .db import immediate
 from .errors import AssistantError, BadRequest, NotFound, TooManyRequests
 from .privacy import mask_phone, mask_text
 from .workdays import OFFICE_TZ, WorkCalendar
@@ -186,18 +185,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-@contextmanager
-def _write(db: sqlite_utils.Database) -> Iterator[None]:
-    """One write transaction taken at once (BEGIN IMMEDIATE): what is read inside it stays true until commit."""
-    db.execute("begin immediate")
-    try:
-        yield
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
-
-
 def create(
     db: sqlite_utils.Database,
     submission: Submission,
@@ -213,7 +200,7 @@ def create(
     """
     now = now or datetime.now(UTC)
     since = _iso(now - limits.window)
-    with _write(db):
+    with immediate(db):
         db.execute("delete from callback_submissions where at < ?", [since])
         made = db.execute(
             "select count(*) from callback_submissions where client = ? and at >= ?", [client, since]
@@ -401,7 +388,7 @@ def reveal(db: sqlite_utils.Database, reference: str, actor: audit.Actor) -> str
 def take(db: sqlite_utils.Database, reference: str, user: str, now: datetime | None = None) -> None:
     """`user` takes the request on. Taking one's own again changes nothing; `Conflict` when someone
     else has taken it or it is closed, `NotFound` when unknown."""
-    with _write(db):
+    with immediate(db):
         row = _row(db, reference)
         if row["status"] == "closed":
             raise Conflict(f"回电请求 {reference} 已由 {row['closed_by']} 处理完毕。")
@@ -421,7 +408,7 @@ def close(db: sqlite_utils.Database, reference: str, user: str, note: object, no
     `BadRequest` without a note, `Conflict` when it is already closed, `NotFound` when unknown.
     """
     text = _text(note, "note", "处理情况", MAX_NOTE_CHARS, required="请填写处理情况（例如“已回电，告知所需材料”），再办结。")
-    with _write(db):
+    with immediate(db):
         row = _row(db, reference)
         if row["status"] == "closed":
             raise Conflict(f"回电请求 {reference} 已由 {row['closed_by']} 处理完毕。")

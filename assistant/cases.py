@@ -18,12 +18,12 @@ import hmac
 import json
 import re
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlite_utils
 
+from .db import immediate
 from .errors import BadRequest, NotFound, TooManyRequests
 from .knowledge import Knowledge
 from .settings import LookupLimits
@@ -293,22 +293,6 @@ def _failures(db: sqlite_utils.Database, column: str, value: str, since: str) ->
     return db.execute(sql, [value, since]).fetchone()[0]
 
 
-@contextmanager
-def _immediate(db: sqlite_utils.Database):
-    """A write transaction taken at once (BEGIN IMMEDIATE): one at a time across every worker.
-
-    A plain (deferred) transaction reads first and only then competes for the write lock, so
-    concurrent guesses could all count 4 failures and all be checked against the real digits.
-    """
-    db.conn.execute("begin immediate")
-    try:
-        yield
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
-
-
 def lookup(
     db: sqlite_utils.Database,
     knowledge: Knowledge,
@@ -340,7 +324,7 @@ def lookup(
     since = (now - limits.window).isoformat(timespec="seconds")
     # Count, check and record in one write transaction, so that concurrent guesses queue up and
     # each sees the failures before it: never more than `failures_per_case` are checked.
-    with _immediate(db):
+    with immediate(db):  # concurrent guesses cannot all count 4 failures and all be checked
         if (
             _failures(db, "case_no", case_no[:64], since) >= limits.failures_per_case
             or _failures(db, "client", client, since) >= limits.failures_per_client

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,3 +91,25 @@ def end_request(_exc: BaseException | None = None) -> None:
     held = getattr(_THREAD, "db", None)
     if held is not None and held[1].conn.in_transaction:
         held[1].conn.rollback()
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """A write transaction taken at once (`BEGIN IMMEDIATE`): one writer at a time across every
+    worker and process, committed at the end, rolled back on any error.
+
+    A plain (deferred) transaction reads first and only then competes for the write lock, so two
+    workers could both count 4 failed look-ups and both go on to a 5th and 6th attempt; taking the
+    lock first keeps what is read inside true until the commit. Inside it use plain `db.execute`
+    (sqlite-utils' table methods commit on their own). A transaction left open is committed first.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()

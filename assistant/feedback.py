@@ -15,13 +15,12 @@ vote, kept apart from the votes and forgotten once the window has passed. Pure: 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from .db import immediate
 from .errors import BadRequest, NotFound, TooManyRequests
 from .knowledge import Knowledge
 from .privacy import mask_text
@@ -79,18 +78,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-@contextmanager
-def _write(db: sqlite_utils.Database) -> Iterator[None]:
-    """One write transaction taken at once (BEGIN IMMEDIATE): the count read inside it stays true."""
-    db.execute("begin immediate")
-    try:
-        yield
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
-
-
 def _last_answer(db: sqlite_utils.Database, conversation_id: str) -> dict:
     """The question row of the conversation's last reply that was not small talk; `NotFound` if none."""
     row = next(
@@ -122,7 +109,7 @@ def record(
     """
     now = now or datetime.now(UTC)
     since = _iso(now - limits.window)
-    with _write(db):
+    with immediate(db):  # the count read inside stays true
         answer = _last_answer(db, vote.conversation_id)
         db.execute("delete from feedback_submissions where at < ?", [since])
         made = db.execute(

@@ -9,7 +9,7 @@ Mistakes come back per field, in Chinese, and nothing is written:
 
     [{"field": "entries.2.answer", "message": "问题条目第 3 条的“直接回答”：内容太短"}]
 
-Every write happens inside one database transaction (`knowledge_versions.locked`) that first checks
+Every write happens inside one database transaction (`db.immediate`) that first checks
 the file is still at the version the edit started from (else `StaleVersion`, HTTP 409), then writes
 the file atomically (a temporary file, then `os.replace`) and records the new knowledge version.
 
@@ -48,6 +48,7 @@ import sqlite_utils
 
 from . import facts
 from . import knowledge_versions as versions
+from .db import immediate
 from .errors import AssistantError, KnowledgeError, NotFound
 from .knowledge import (
     ID_PATTERN,
@@ -326,7 +327,7 @@ def _commit(db: sqlite_utils.Database, folder: Path, base: dict[str, bytes], cha
     file that moved on meanwhile is `StaleVersion`. If another file changed meanwhile, the change
     is checked again against the files as they are now.
     """
-    with versions.locked(db):
+    with immediate(db):
         disk = read_files(folder)
         for path, version in expect.items():
             now = file_version(disk[path]) if path in disk else None
@@ -494,7 +495,7 @@ def rollback(db: sqlite_utils.Database, folder: str | Path, version_id: int, who
     problems = _problems(folder, files)
     if problems:
         raise AssistantError(f"版本 {version_id} 已不能通过现在的检查，不能回滚到它：{problems[0]}", 422)
-    with versions.locked(db):
+    with immediate(db):
         disk = read_files(folder)
         latest = versions.latest(db)
         if versions.digest_of(disk) == versions.digest_of(files):

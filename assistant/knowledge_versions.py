@@ -6,7 +6,7 @@ names every file's content by digest, and the contents are kept once each in `kn
 any version can be read back whole: that is how a worker started after a broken hand edit serves the
 same last good version as every other worker, and how a rollback restores an earlier version.
 
-Versions are recorded under `locked(db)` (SQLite's `BEGIN IMMEDIATE`), the one lock every process
+Versions are recorded under `db.immediate` (SQLite's `BEGIN IMMEDIATE`), the one lock every process
 shares: a save checks the file's version and writes it inside it, so two saves never interleave, and
 a worker that noticed a change records it only if the files on disk still are what it read.
 
@@ -18,14 +18,15 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
+from .db import immediate
 from .knowledge import read_files
 
 # A diff longer than this is cut (a pasted file of megabytes is not worth keeping twice).
@@ -47,22 +48,6 @@ def digest_of(files: dict[str, bytes]) -> str:
     return hashlib.sha256(json.dumps(manifest_of(files), sort_keys=True).encode()).hexdigest()
 
 
-@contextmanager
-def locked(db: sqlite_utils.Database) -> Iterator[None]:
-    """A write transaction taken at once (`BEGIN IMMEDIATE`): one process at a time, committed at the end.
-
-    Inside it use plain `db.execute` (sqlite-utils' table methods commit on their own).
-    """
-    conn = db.conn
-    if conn.in_transaction:
-        conn.commit()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 @dataclass(frozen=True)
@@ -170,7 +155,7 @@ def _lines(content: bytes | None) -> list[str]:
 def record(db: sqlite_utils.Database, files: dict[str, bytes], who: str, note: str, good: bool) -> int:
     """Record `files` as a new version and return its id; the newest one's id if it holds the same files.
 
-    Call inside `locked(db)`.
+    Call inside `db.immediate(db)`.
     """
     now = latest(db)
     digest = digest_of(files)
@@ -198,7 +183,7 @@ def observe(db: sqlite_utils.Database, folder: str | Path, files: dict[str, byte
     newest). When the files on disk changed since they were read (a save went in between), nothing
     is recorded: the caller reads them again.
     """
-    with locked(db):
+    with immediate(db):
         now = latest(db)
         if now is not None and now[1] == digest_of(files):
             return now[0]
