@@ -348,9 +348,9 @@ def _commit(db: sqlite_utils.Database, folder: Path, base: dict[str, bytes], cha
         return versions.record(db, after, who, note, good)
 
 
-def save_item(db: sqlite_utils.Database, folder: str | Path, item_id: str, item: object,
-              version: str | None, who: str, note: str = "网页保存") -> Saved:
-    """Replace an item with `item` if its file is still at `version`; check first, write nothing on error."""
+def _file_at(folder: str | Path, item_id: str, version: str | None) -> tuple[Path, dict[str, bytes], str]:
+    """The knowledge files and the item's path in them, if the item exists and its file is still at
+    `version` (the one the editor opened): `NotFound`, `VersionRequired` or `StaleVersion` if not."""
     folder = Path(folder)
     base = read_files(folder)
     path = item_path(base, item_id)
@@ -360,9 +360,12 @@ def save_item(db: sqlite_utils.Database, folder: str | Path, item_id: str, item:
         raise VersionRequired()
     if file_version(base[path]) != version:
         raise StaleVersion(file_version(base[path]))
-    if isinstance(item, dict) and item.get("id") != item_id:
-        raise InvalidItem([{"field": "id", "message": "“编号（id）”：已有事项的 id 不能修改（其他工具按 id 引用事项）。"}])
-    content = render_item(base, path, item)
+    return folder, base, path
+
+
+def _replace(db: sqlite_utils.Database, folder: Path, base: dict[str, bytes], path: str, content: bytes,
+             version: str, who: str, note: str) -> Saved:
+    """Write `content` as the file at `path` if it passes `kb check`'s checks, as a new version."""
     if content == base[path]:
         latest = versions.latest(db)
         return Saved(version, latest[0] if latest else 0, changed=False)
@@ -373,30 +376,23 @@ def save_item(db: sqlite_utils.Database, folder: str | Path, item_id: str, item:
     return Saved(file_version(content), number)
 
 
+def save_item(db: sqlite_utils.Database, folder: str | Path, item_id: str, item: object,
+              version: str | None, who: str, note: str = "网页保存") -> Saved:
+    """Replace an item with `item` if its file is still at `version`; check first, write nothing on error."""
+    folder, base, path = _file_at(folder, item_id, version)
+    if isinstance(item, dict) and item.get("id") != item_id:
+        raise InvalidItem([{"field": "id", "message": "“编号（id）”：已有事项的 id 不能修改（其他工具按 id 引用事项）。"}])
+    return _replace(db, folder, base, path, render_item(base, path, item), version, who, note)
+
+
 def save_text(db: sqlite_utils.Database, folder: str | Path, item_id: str, text: object,
               version: str | None, who: str) -> Saved:
     """Replace an item's file with `text` as typed (the editor's raw view, for experts): same checks,
     same versions; errors name the line."""
-    folder = Path(folder)
-    base = read_files(folder)
-    path = item_path(base, item_id)
-    if path not in base:
-        raise NotFound(f"没有这个事项：{item_id}")
-    if not version:
-        raise VersionRequired()
-    if file_version(base[path]) != version:
-        raise StaleVersion(file_version(base[path]))
+    folder, base, path = _file_at(folder, item_id, version)
     if not isinstance(text, str):
         raise InvalidItem([{"field": "", "message": "text 应当是文件的全文。"}])
-    content = text.replace("\r\n", "\n").encode("utf-8")
-    if content == base[path]:
-        latest = versions.latest(db)
-        return Saved(version, latest[0] if latest else 0, changed=False)
-    errors, good = check(folder, base, {**base, path: content}, path)
-    if errors:
-        raise InvalidItem(errors)
-    number = _commit(db, folder, base, {path: content}, who, "网页保存（原文）", good, {path: version})
-    return Saved(file_version(content), number)
+    return _replace(db, folder, base, path, text.replace("\r\n", "\n").encode("utf-8"), version, who, "网页保存（原文）")
 
 
 def create_item(db: sqlite_utils.Database, folder: str | Path, item: object, who: str) -> Saved:
