@@ -35,6 +35,7 @@ COLUMNS = (
     ("legal_basis", "法律依据"),
     ("questions", "示例问题"),
     ("sources", "出处"),
+    ("facts", "事实（没有 value 的是尚未掌握的，回答里说“暂未收录”）"),
 )
 
 
@@ -48,8 +49,11 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, list):
         return "\n".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return "；".join(f"{k}: {_cell(v)}" for k, v in value.items() if v not in (None, "", []))
+    if isinstance(value, dict):  # one line: a material, a fact (its lists joined with 、)
+        return "；".join(
+            f"{k}: {'、'.join(map(_cell, v)) if isinstance(v, list) else _cell(v)}"
+            for k, v in value.items() if v not in (None, "", [])
+        )
     return str(value)
 
 

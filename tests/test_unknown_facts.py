@@ -12,6 +12,7 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import openpyxl
 import pytest
 import yaml
 
@@ -215,3 +216,15 @@ def test_filling_a_fact_in_the_editor_changes_every_workers_answer(admin, token,
     assert logged_unknowns(db_path)[-1] == ""
     written = yaml.safe_load((knowledge_dir / "items" / "office-contact.yaml").read_text(encoding="utf-8"))
     assert next(f for f in written["facts"] if f["id"] == "hours")["source"] == "办公室提供（测试）"
+
+
+def test_the_reviewers_spreadsheet_lists_each_items_facts_on_a_line(runner, tmp_path, knowledge_dir):
+    target = tmp_path / "kb.xlsx"
+    assert runner.invoke(["kb", "export", "--format", "xlsx", "--output", str(target)]).exit_code == 0
+    sheet = openpyxl.load_workbook(target).active
+    header = [c.value for c in sheet[1]]
+    column = next(i for i, title in enumerate(header) if title.startswith("事实"))
+    office = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "office-contact")
+    lines = office[column].value.split("\n")
+    assert lines[0].startswith("id: phone；label: 青浦区国动办的咨询电话；ask: guide、")
+    assert len(lines) == len(load(knowledge_dir).items["office-contact"].facts)
