@@ -3,16 +3,19 @@
 Rows are only ever inserted; SQLite triggers refuse updates and deletes (migration m006) and an
 insert that would replace an existing row (m007: `INSERT OR REPLACE` deletes without firing m006's
 delete trigger on a plain connection). Times are stored in UTC and shown in office time
-(Asia/Shanghai).
+(Asia/Shanghai). The administrators' page reads it page by page, filtered (`audit_page`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlite_utils
 
+from .cases import normalise_case_no
+from .errors import BadRequest
 from .workdays import OFFICE_TZ
 
 ACTIONS = {
@@ -124,3 +127,91 @@ def entries(
         sql += " limit ?"
         params.append(limit)
     return [Entry(**row) for row in db.query(sql, params)]
+
+
+# ---------------------------------------------------------------- the log, page by page
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit log page narrows to; every field optional. Dates are office days, both included."""
+
+    user: str | None = None
+    action: str | None = None
+    case_no: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def as_args(self) -> dict[str, str]:
+        """The filter as the page's query string, for links to other pages of the same result."""
+        values = {"user": self.user, "action": self.action, "case_no": self.case_no, "since": self.since, "until": self.until}
+        return {k: str(v) for k, v in values.items() if v}
+
+
+def audit_filter(args: Mapping[str, str]) -> AuditFilter:
+    """The filter from the page's form fields; `BadRequest` in Chinese for a date or action it cannot mean."""
+
+    def text(name: str) -> str | None:
+        value = (args.get(name) or "").strip()
+        return value[:100] or None
+
+    def day(name: str, label: str) -> date | None:
+        value = text(name)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise BadRequest(f"{label}的格式不正确：“{value}”。请写成 2026-11-01 这样的日期。") from None
+
+    action = text("action")
+    if action is not None and action not in ACTIONS:
+        raise BadRequest("没有这种操作类型，请从列表中选择。")
+    since, until = day("since", "开始日期"), day("until", "结束日期")
+    if since and until and until < since:
+        raise BadRequest("结束日期早于开始日期，请重新选择。")
+    case_no = text("case_no")
+    return AuditFilter(text("user"), action, normalise_case_no(case_no) if case_no else None, since, until)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[Entry]
+    total: int
+    page: int
+    pages: int
+
+
+def audit_page(db: sqlite_utils.Database, filters: AuditFilter, page: int = 1, per_page: int = 50) -> AuditPage:
+    """One page of the audit log, newest first, narrowed by `filters`; a page past the end shows the last."""
+    where, params = [], []
+    if filters.user:
+        where.append("user = ? collate nocase")
+        params.append(filters.user)
+    if filters.action:
+        where.append("action = ?")
+        params.append(filters.action)
+    if filters.case_no:
+        where.append("instr(upper(case_no), ?) > 0")
+        params.append(filters.case_no)
+    if filters.since:
+        where.append("at >= ?")
+        params.append(start_of_day(filters.since).isoformat(timespec="seconds"))
+    if filters.until:
+        where.append("at < ?")
+        params.append(start_of_day(filters.until + timedelta(days=1)).isoformat(timespec="seconds"))
+    condition = f" where {' and '.join(where)}" if where else ""
+    total = db.execute(f"select count(*) from audit_log{condition}", params).fetchone()[0]
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.query(
+        f"select at, user, action, case_no, client, detail from audit_log{condition} "
+        "order by at desc, id desc limit ? offset ?",
+        [*params, per_page, (page - 1) * per_page],
+    )
+    return AuditPage([Entry(**r) for r in rows], total, page, pages)
+
+
+def audit_users(db: sqlite_utils.Database) -> list[str]:
+    """Everyone who appears in the audit log, for the page's filter."""
+    return [u for (u,) in db.execute("select distinct user from audit_log order by user collate nocase").fetchall()]

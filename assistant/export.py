@@ -17,8 +17,8 @@ from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .analytics import REASONS, FixRow, answered_label
 from .audit import office_time
+from .gaps import REASONS, FixRow, answered_label
 from .knowledge import Knowledge
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")

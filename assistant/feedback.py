@@ -4,7 +4,7 @@ A vote is about the conversation's last reply that was not small talk (a 谢谢 
 not take the vote away from the answer). The question log already says which item and entry gave
 that reply (chat.py stores both), so the vote is stored with them and the dashboard can show, per
 item, the share of votes that found it helpful; an unhelpful vote puts its question on the list of
-what to fix next (analytics.py). One vote per answer: voting again on the same answer replaces the
+what to fix next (gaps.py). One vote per answer: voting again on the same answer replaces the
 earlier vote (the page lets people change their mind), which the API answers with 200 instead of 201.
 
 The optional reason is free text and is stored through `mask_text`. Votes per client are counted in

@@ -16,7 +16,7 @@ from conftest import PASSWORD
 from openpyxl import load_workbook
 from test_openapi import check as check_openapi
 
-from assistant import analytics, audit, charts, export, feedback, knowledge_versions
+from assistant import audit, charts, export, feedback, gaps, knowledge_versions
 from assistant.db import connect
 from assistant.errors import TooManyRequests
 from assistant.knowledge import load
@@ -46,7 +46,7 @@ def log(db, conversation: str, question: str, kind: str, item_id=None, entry_id=
 
 
 def rows_of(db, app, **kwargs):
-    return analytics.fix_next(db, load(app.config["KNOWLEDGE"]), **kwargs)
+    return gaps.fix_next(db, load(app.config["KNOWLEDGE"]), **kwargs)
 
 
 # ---------------------------------------------------------------- POST /api/feedback
@@ -229,14 +229,14 @@ def test_the_dashboard_shows_the_grouped_rows_and_the_full_list_opens_each_rows_
     log(db, cid, "好的", "smalltalk", ago=timedelta(minutes=10))
 
     html = page(admin.client.get("/admin"))
-    gaps = html[html.index("知识库缺口"):html.index("群众评价")]
-    assert re.search(r'猫丢了怎么办</a>\s*<span class="fix-row__variants">另有 3 种问法：.*?</th>\s*<td class="num">5</td>', gaps, re.S)
-    assert "139****5678" in gaps and "13912345678" not in html
-    assert 'href="/admin/fix.xlsx"' in gaps and 'href="/admin/fix"' in gaps
+    section = html[html.index("知识库缺口"):html.index("群众评价")]
+    assert re.search(r'猫丢了怎么办</a>\s*<span class="fix-row__variants">另有 3 种问法：.*?</th>\s*<td class="num">5</td>', section, re.S)
+    assert "139****5678" in section and "13912345678" not in html
+    assert 'href="/admin/fix.xlsx"' in section and 'href="/admin/fix"' in section
 
     listing = page(admin.client.get("/admin/fix"))
     keys = re.findall(r'href="/admin/fix/([0-9a-f]{16})"', listing)
-    assert keys == [analytics.row_key("猫丢了怎么办"), analytics.row_key("我电话139****5678，猫丢了怎么办")]
+    assert keys == [gaps.row_key("猫丢了怎么办"), gaps.row_key("我电话139****5678，猫丢了怎么办")]
     cats = page(admin.client.get(f"/admin/fix/{keys[0]}"))
     assert cats[cats.index("所在的对话"):cats.index('id="fix-title"')].count('class="conversation"') == 5
     detail = admin.client.get(f"/admin/fix/{keys[1]}")
@@ -254,7 +254,7 @@ def test_staff_get_403_on_every_admin_page(auth, db):
     auth.create("wang", "staff")
     auth.login("wang")
     log(db, "cat-conversation-0000", "猫丢了怎么办", "decline")
-    key = analytics.row_key("猫丢了怎么办")
+    key = gaps.row_key("猫丢了怎么办")
     for path in ["/admin/fix", "/admin/fix.xlsx", f"/admin/fix/{key}", "/admin/users", "/admin/audit"]:
         assert auth.client.get(path).status_code == 403, path
     token = csrf(auth.client, "/staff")
@@ -269,7 +269,7 @@ def test_staff_get_403_on_every_admin_page(auth, db):
 def gap(admin, db):
     """A question the assistant does not answer yet, on the list, and its row's page address."""
     log(db, "conversation-hotpot001", "地下室可以开火锅店吗", "clarify")
-    key = analytics.row_key("地下室可以开火锅店吗")
+    key = gaps.row_key("地下室可以开火锅店吗")
     assert admin.client.get(f"/admin/fix/{key}").status_code == 200
     return f"/admin/fix/{key}"
 
@@ -324,7 +324,7 @@ def test_a_new_entry_is_written_to_the_items_file_and_a_bad_one_names_the_field_
 def cat_gap(admin, db):
     for i, question in enumerate([CAT[0], *CAT[:3]]):
         log(db, f"cat-conversation-{i:04d}", question, "decline")
-    return f"/admin/fix/{analytics.row_key('我家的猫丢了怎么办')}"
+    return f"/admin/fix/{gaps.row_key('我家的猫丢了怎么办')}"
 
 
 REPLY = "宠物走失请联系所在社区居委会，或拨打12345市民服务热线咨询。这不属于国动办（人防）的业务。"

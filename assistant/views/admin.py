@@ -33,6 +33,8 @@ from .. import (
     export,
     facts,
     feedback,
+    fixes,
+    gaps,
     knowledge_edit,
     knowledge_service,
     knowledge_versions,
@@ -120,7 +122,7 @@ def dashboard():
         callbacks=callbacks,
         charts=drawn,
         open_callbacks=analytics.open_callbacks(db),
-        gaps=analytics.fix_next(db, knowledge, DAYS, GAPS_SHOWN, knowledge_service.thresholds()),
+        gaps=gaps.fix_next(db, knowledge, DAYS, GAPS_SHOWN, knowledge_service.thresholds()),
         unknown_groups=facts.by_item(unknowns),
         unknown_total=len(unknowns),
         weeks=weeks,
@@ -145,7 +147,7 @@ def fix_list():
     does not answer well today."""
     knowledge = knowledge_service.current()
     only_open = request.args.get("open") == "1"
-    rows = analytics.fix_next(get_db(), knowledge, DAYS, FIX_SHOWN, knowledge_service.thresholds())
+    rows = gaps.fix_next(get_db(), knowledge, DAYS, FIX_SHOWN, knowledge_service.thresholds())
     shown = [r for r in rows if not (only_open and r.now and r.now.resolved)]
     return render_template("admin/fix.html", rows=shown, listed=len(rows), only_open=only_open, limit=FIX_SHOWN)
 
@@ -155,7 +157,7 @@ def fix_list():
 def fix_export():
     """The list as a spreadsheet (formula-safe), for the office's meetings."""
     knowledge = knowledge_service.current()
-    rows = analytics.fix_next(get_db(), knowledge, DAYS, FIX_EXPORTED, knowledge_service.thresholds())
+    rows = gaps.fix_next(get_db(), knowledge, DAYS, FIX_EXPORTED, knowledge_service.thresholds())
     buffer = io.BytesIO()
     export.write_gaps_xlsx(knowledge, rows, buffer)
     buffer.seek(0)
@@ -168,30 +170,30 @@ def fix_export():
     )
 
 
-def _fix_row_or_404(key: str) -> analytics.FixRow:
-    row = analytics.fix_row(get_db(), knowledge_service.current(), key, DAYS, knowledge_service.thresholds())
+def _fix_row_or_404(key: str) -> gaps.FixRow:
+    row = gaps.fix_row(get_db(), knowledge_service.current(), key, DAYS, knowledge_service.thresholds())
     if row is None:
         raise AssistantError("这条问题已不在近 30 天的待改进清单中（可能已过 30 天，或问法有了变化）。请返回清单重新选择。", 404)
     return row
 
 
-def _fix_page(row: analytics.FixRow, error: str | None = None, status: int = 200, form: dict | None = None):
+def _fix_page(row: gaps.FixRow, error: str | None = None, status: int = 200, form: dict | None = None):
     """The row's page; after a refused fix, with the reason and the fields as typed."""
     knowledge = knowledge_service.current()
-    item_id, entry_id = analytics.suggestion(knowledge, row)
+    item_id, entry_id = gaps.suggestion(knowledge, row)
     return (
         render_template(
             "admin/fix_row.html",
             row=row,
-            conversations=analytics.conversations(get_db(), knowledge, row),
+            conversations=gaps.conversations(get_db(), knowledge, row),
             items=list(knowledge.items.values()),
             suggested_item=item_id,
             suggested_entry=entry_id,
-            answered=[analytics.answered_label(knowledge, i, e) for i, e in row.answered_with],
-            reasons=analytics.REASONS,
+            answered=[gaps.answered_label(knowledge, i, e) for i, e in row.answered_with],
+            reasons=gaps.REASONS,
             error=error,
             form=form or {},
-            placeholder=analytics.REFERRAL_PLACEHOLDER,
+            placeholder=fixes.REFERRAL_PLACEHOLDER,
         ),
         status,
     )
@@ -204,7 +206,7 @@ def fix_detail(key: str):
     return _fix_page(_fix_row_or_404(key))
 
 
-def _fixed(row: analytics.FixRow, message: str):
+def _fixed(row: gaps.FixRow, message: str):
     """After a fix: this worker serves the new knowledge at once (the others within seconds), and the
     row's page shows what the assistant answers now."""
     knowledge_service.store().refresh()
@@ -212,7 +214,7 @@ def _fixed(row: analytics.FixRow, message: str):
     return redirect(url_for(".fix_detail", key=row.key))
 
 
-def _refused(row: analytics.FixRow, error: AssistantError, form: dict):
+def _refused(row: gaps.FixRow, error: AssistantError, form: dict):
     errors = getattr(error, "errors", None)
     message = "；".join(e["message"] for e in errors) if errors else error.message
     return _fix_page(row, message, error.status, form)
@@ -232,11 +234,11 @@ def fix_variant(key: str):
         if entry_id:
             saved = knowledge_edit.add_variant(get_db(), _folder(), item_id, entry_id, text, current_user.name)
         else:
-            saved = analytics.add_question(get_db(), _folder(), item_id, text, current_user.name)
+            saved = fixes.add_question(get_db(), _folder(), item_id, text, current_user.name)
     except AssistantError as e:
         return _refused(row, e, form)
     knowledge = knowledge_service.current()
-    where = analytics.answered_label(knowledge, item_id, entry_id or None)
+    where = gaps.answered_label(knowledge, item_id, entry_id or None)
     if not saved.changed:
         return _fixed(row, f"“{text}”已经是“{where}”的问法，没有改动。")
     return _fixed(row, f"已把“{text}”加为“{where}”的问法（知识库版本 {saved.knowledge_version}）。")
@@ -268,7 +270,7 @@ def fix_entry(key: str):
         saved = knowledge_edit.add_entry(get_db(), _folder(), item_id, entry, current_user.name)
     except AssistantError as e:
         return _refused(row, e, form)
-    name = analytics.answered_label(knowledge_service.current(), item_id, None)
+    name = gaps.answered_label(knowledge_service.current(), item_id, None)
     return _fixed(row, f"已在“{name}”中新建问题条目“{entry['question']}”（知识库版本 {saved.knowledge_version}）。")
 
 
@@ -279,8 +281,8 @@ def fix_referral(key: str):
     row = _fix_row_or_404(key)
     form = request.form.to_dict()
     try:
-        draft = analytics.check_referral(form.get("topic"), form.get("keywords"), form.get("reply"))
-        version = analytics.add_referral(
+        draft = fixes.check_referral(form.get("topic"), form.get("keywords"), form.get("reply"))
+        version = fixes.add_referral(
             get_db(), _folder(), draft, current_user.name, row.question, knowledge_service.thresholds()
         )
     except AssistantError as e:
@@ -397,10 +399,10 @@ def audit_log():
         page = 1
     error, status = None, 200
     try:
-        filters = analytics.audit_filter(request.args)
+        filters = audit.audit_filter(request.args)
     except AssistantError as e:
-        error, status, filters = e.message, e.status, analytics.AuditFilter()
-    found = analytics.audit_page(db, filters, page, AUDIT_PER_PAGE) if error is None else analytics.AuditPage([], 0, 1, 1)
+        error, status, filters = e.message, e.status, audit.AuditFilter()
+    found = audit.audit_page(db, filters, page, AUDIT_PER_PAGE) if error is None else audit.AuditPage([], 0, 1, 1)
     return (
         render_template(
             "admin/audit.html",
@@ -408,7 +410,7 @@ def audit_log():
             filters=filters,
             args=request.args,
             error=error,
-            users=analytics.audit_users(db),
+            users=audit.audit_users(db),
             actions=audit.ACTIONS,
         ),
         status,
