@@ -188,7 +188,7 @@ class _Replacer:
         """`text` with each found word replaced by `replace(word)`."""
         if self._latin is not None and _LATIN.search(text):
             text = self._latin.sub(lambda m: replace(m.group(0)), text)
-        if not self._words:
+        if self._starts.isdisjoint(text):  # no word can start here: most texts, for the filler
             return text
         out, i, n = [], 0, len(text)
         while i < n:
