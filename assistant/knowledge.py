@@ -231,15 +231,27 @@ class GuideWording(_Model):
     @classmethod
     def _known_placeholders(cls, text: str, info) -> str:
         allowed = {"statutory_days": {"days"}, "promised_days": {"days"}, "online": {"text"}, "window": {"text"}}
-        known = allowed.get(info.field_name, set())
-        try:
-            used = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
-        except ValueError:
-            raise ValueError("花括号 { } 不成对：占位符写成 {days} 这样，文字里不要单独用花括号") from None
-        if used - known:
-            shown = "、".join(f"{{{n}}}" for n in sorted(known)) or "无"
-            raise ValueError(f"不认识的占位符 {'、'.join(f'{{{n}}}' for n in sorted(used - known))}（这里可用：{shown}）")
-        return text
+        return _only_placeholders(text, allowed.get(info.field_name, set()))
+
+
+def _only_placeholders(text: str, known: set[str]) -> str:
+    """`text` if every `{name}` in it is one of `known` (what the code fills in), else a ValueError
+    in Chinese: a misspelt placeholder is a `kb check` problem at its line, never a failed reply."""
+    try:
+        used = {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        raise ValueError("花括号 { } 不成对：占位符写成 {days} 这样，文字里不要单独用花括号") from None
+    if used - known:
+        shown = "、".join(f"{{{n}}}" for n in sorted(known)) or "无"
+        raise ValueError(f"不认识的占位符 {'、'.join(f'{{{n}}}' for n in sorted(used - known))}（这里可用：{shown}）")
+    return text
+
+
+# What the code fills into each message (`str.format`): any other `{name}` would fail a reply.
+_MESSAGE_PLACEHOLDERS = {
+    "followup": {"name"}, "answer_more": {"name", "sections"}, "case_ask_digits": {"case_no"},
+    "case_locked": {"minutes"}, "fact_known": {"label", "value"}, "fact_unknown": {"label", "channels"},
+}
 
 
 class Messages(_Model):
@@ -268,6 +280,11 @@ class Messages(_Model):
     fact_unknown: str  # a fact not known yet: {label}, {channels} (the fact's `ask`, in words, joined)
     fact_channels: dict[Literal[CHANNELS], str]  # type: ignore[valid-type]  # each channel as something to do
     fact_channels_joiner: str = "，也可以"
+
+    @field_validator("followup", "answer_more", "case_ask_digits", "case_locked", "fact_known", "fact_unknown")
+    @classmethod
+    def _known_placeholders(cls, text: str, info: ValidationInfo) -> str:
+        return _only_placeholders(text, _MESSAGE_PLACEHOLDERS[info.field_name])
 
     @field_validator("sections", "fact_channels")
     @classmethod

@@ -228,3 +228,14 @@ def test_the_reviewers_spreadsheet_lists_each_items_facts_on_a_line(runner, tmp_
     lines = office[column].value.split("\n")
     assert lines[0].startswith("id: phone；label: 青浦区国动办的咨询电话；ask: guide、")
     assert len(lines) == len(load(knowledge_dir).items["office-contact"].facts)
+
+
+def test_a_misspelt_placeholder_in_the_standard_wording_is_a_path_line_problem_not_a_failed_reply(knowledge_dir):
+    path = knowledge_dir / "messages.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("fact_unknown: \"{label}，", "fact_unknown: \"{lable}，", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError) as found:
+        load(knowledge_dir)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("fact_unknown:"))
+    [problem] = found.value.problems
+    assert (problem.line, problem.field) == (line, "fact_unknown") and "{lable}" in problem.message
