@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -175,7 +173,7 @@ def add_referral(
         latest = knowledge_versions.latest(db)
         if latest is None or latest[1] != knowledge_versions.digest_of(disk):  # an unrecorded hand edit first
             knowledge_versions.record(db, disk, knowledge_versions.FILE, "手工修改" if latest else "", True)
-        _write_atomically(folder / REFERRALS, content)
+        knowledge_edit.write_file(folder / REFERRALS, content)
         return knowledge_versions.record(db, after, who, f"新增转介（{draft.topic}）", good)
 
 
@@ -198,18 +196,3 @@ def _check_referral_reach(
                     f"这些关键词会把本办的问题也转走：例如“{example}”（{item.short_name}）加入后会被转介。"
                     "请换更具体的关键词。转介没有加入。"
                 )
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Replace `path` whole (a reader sees the old file or the new, never half of one)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # not *.yaml: never loaded
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -242,7 +242,7 @@ def render(old_text: str | None, old: object, new: dict) -> str:
         raise InvalidItem([{"field": "", "message": "这些内容无法写成知识文件，请检查是否有特殊字符。"}]) from None
 
 
-def _write(path: Path, content: bytes | None) -> None:
+def write_file(path: Path, content: bytes | None) -> None:
     """Replace `path` atomically (a reader sees the old file or the new, never half of one), or delete it."""
     if content is None:
         path.unlink(missing_ok=True)
@@ -344,7 +344,7 @@ def _commit(db: sqlite_utils.Database, folder: Path, base: dict[str, bytes], cha
         if latest is None or latest[1] != versions.digest_of(disk):  # an unrecorded hand edit: its own version
             versions.record(db, disk, versions.FILE, "手工修改" if latest else "", not _problems(folder, disk))
         for path, content in changes.items():
-            _write(folder / path, content)
+            write_file(folder / path, content)
         return versions.record(db, after, who, note, good)
 
 
@@ -500,7 +500,7 @@ def rollback(db: sqlite_utils.Database, folder: str | Path, version_id: int, who
             versions.record(db, disk, versions.FILE, "手工修改" if latest else "", not _problems(folder, disk))
         for path in sorted(set(disk) | set(files)):
             if disk.get(path) != files.get(path):
-                _write(folder / path, files.get(path))
+                write_file(folder / path, files.get(path))
         return Saved(None, versions.record(db, files, who, f"回滚到版本 {version_id}", True))
 
 
