@@ -26,6 +26,8 @@ import jieba
 import opencc
 from pypinyin import Style, lazy_pinyin
 
+from .segment import Segmenter
+
 jieba.setLogLevel(logging.WARNING)
 
 _T2S = opencc.OpenCC("t2s")
@@ -223,6 +225,7 @@ class Vocabulary:
         self._code_lock = threading.Lock()
         self._frozen = False
         self._tokenizer = _tokenizer()
+        self._segmenter = Segmenter(self._tokenizer)
         with _TOKENIZER_LOCK:
             # Sorted, and FREQ.get rather than `in`: jieba stores every prefix of an added word with
             # frequency 0, so 人防工程 would be skipped after 人防工程师 — in an order that changed
@@ -252,10 +255,10 @@ class Vocabulary:
         return self.sounds(self.words(canonical))
 
     def words(self, canonical: str) -> list[str]:
-        """Meaningful words of canonical text, in order (jieba with the domain dictionary)."""
+        """Meaningful words of canonical text, in order (jieba's words, with the domain dictionary)."""
         out = []
         for chunk in canonical.split():
-            for word in self._tokenizer.lcut(chunk, HMM=False):
+            for word in self._segmenter.cut(chunk):
                 word = word.strip()
                 if word and word not in FUNCTION_WORDS:
                     out.append(word)
