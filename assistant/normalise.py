@@ -222,6 +222,7 @@ class Vocabulary:
         self._variants = _Replacer(clean(v) for v in variants)
         self._fillers = _Replacer(clean(f) for f in fillers)
         self._codes: dict[str, str] = {}
+        self._han_codes: dict[str, str] = {}  # character → the code of its syllable: at most 20,992 (_HAN)
         self._code_lock = threading.Lock()
         self._frozen = False
         self._tokenizer = _tokenizer()
@@ -282,14 +283,18 @@ class Vocabulary:
     def _reads_as_pinyin(self, tokens: Iterable[str]) -> bool:
         """Split Latin words into syllables only when every one of them could be pinyin: in an English
         sentence, "warehouse" is English, not wa-re-hou-se."""
-        latin = [t for t in tokens if t.isalpha() and t.isascii()]
+        latin = [t for t in tokens if "a" <= t[0] <= "z"]  # a _TOKEN is one Han character, a-z+ or digits
         return all(t in _pinyin_syllables() or split_pinyin(t) or t in self._codes for t in latin)
 
     def _sounds(self, tokens: list[str], pinyin: bool) -> str:
-        codes = []
+        codes, han_codes = [], self._han_codes
         for token in tokens:
+            code = han_codes.get(token)  # a syllable's code never changes once given
+            if code is not None:
+                codes.append(code)
+                continue
             if _HAN.match(token):
-                codes.append(self._code(_syllable(token), learn=True))
+                codes.append(han_codes.setdefault(token, self._code(_syllable(token), learn=True)))
                 continue
             units = (pinyin and token not in self._codes and split_pinyin(token)) or (token,)
             codes.extend(self._code(unit, learn=not self._frozen) for unit in units)
