@@ -38,6 +38,7 @@ UNKNOWN = "\U000FFFFD"  # the code of any word the knowledge base never uses
 _TOKEN = re.compile(r"[\u4e00-\u9fff]|[a-z]+|\d+")
 _LATIN = re.compile(r"[a-z]")
 _PLAIN_HAN = re.compile(r"[\u4e00-\u9fff ]*")
+_ALL_HAN = re.compile(r"[\u4e00-\u9fff]*")
 # Code characters are taken from Supplementary Private Use Area-A, which no text people type uses, so
 # a code never equals a real character (UNKNOWN is its last code point).
 CODE_BASE = 0xF0000
@@ -277,6 +278,12 @@ class Vocabulary:
         Pinyin typed without spaces (renfangchewei) is split into its syllables first, so it codes
         exactly like 人防车位; a Latin word that is not all pinyin (check, rent) stays one word.
         """
+        words = list(words)
+        chars = "".join(words)
+        if _ALL_HAN.fullmatch(chars):  # most texts: each character is a token, and no pinyin to read
+            codes = list(map(self._han_codes.get, chars))
+            if None not in codes:
+                return "".join(codes)
         tokens = [token for word in words for token in _TOKEN.findall(word)]
         return self._sounds(tokens, self._reads_as_pinyin(tokens))
 
