@@ -133,7 +133,11 @@ def _tokenizer() -> jieba.Tokenizer:
 
 @lru_cache(maxsize=SYLLABLE_CACHE)
 def _syllable(char: str) -> str:
-    return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if _HAN.match(char) else char
+    """A Chinese character's toneless pinyin (its commonest reading); one pypinyin cannot read (68 of
+    the basic block: 兙, 兡, 嗧...) is its own syllable, so it still has a code."""
+    if not _HAN.match(char):
+        return char
+    return (lazy_pinyin(char, style=Style.NORMAL, errors="ignore") or [char])[0]
 
 
 @lru_cache(maxsize=1)

@@ -65,6 +65,14 @@ def test_odd_input_gets_an_answer_not_an_error(ask, odd):
     assert "<script>" not in reply["reply"]
 
 
+def test_a_character_without_a_pinyin_reading_is_still_answered(ask):
+    """68 characters of the basic CJK block have no reading in pypinyin (兙, 兡, 嗧...): a name or a
+    typing slip holding one must not break the answer."""
+    reply = ask("兙人防车位能卖吗")
+    assert reply["kind"] == "answer" and reply["item_id"] == "civil-defence-parking"
+    assert ask("兡嗧")["kind"] in ("clarify", "decline", "smalltalk")
+
+
 def test_questions_are_stored_masked(client, ask, app):
     ask("我的手机13812345678，身份证310101199001011234，结建审批要多久")
     from assistant.db import connect
