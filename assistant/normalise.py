@@ -16,6 +16,7 @@ character with the right sound, and polite filler. The steps, in order:
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -24,9 +25,15 @@ from functools import lru_cache
 
 import jieba
 import opencc
-from pypinyin import Style, lazy_pinyin
 
-from .segment import Segmenter
+# Only single characters are ever read (`_syllable`), so pypinyin's phrase dictionary and its copies
+# of both dictionaries would be dead weight: 44 MB in every process. pypinyin's own switches, read
+# when it is first imported; every character's reading is the same (tests/test_readings.py).
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+from pypinyin import Style, lazy_pinyin  # noqa: E402
+
+from .segment import Segmenter  # noqa: E402
 
 jieba.setLogLevel(logging.WARNING)
 
