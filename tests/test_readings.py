@@ -20,19 +20,17 @@ print(hashlib.sha256((readings + "#" + ",".join(sorted(normalise._pinyin_syllabl
 WITH_PHRASES = "import os; os.environ['PYPINYIN_NO_PHRASES'] = ''; os.environ['PYPINYIN_NO_DICT_COPY'] = ''\n"
 
 
-def read_all(prefix: str = "") -> str:
+def run_fresh(code: str) -> str:
+    """What `code` prints in a fresh Python process with none of pypinyin's switches set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
-    result = subprocess.run([sys.executable, "-c", prefix + READ_ALL], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
 def test_every_character_reads_the_same_without_the_phrase_dictionary():
-    assert read_all() == read_all(WITH_PHRASES)
+    assert run_fresh(READ_ALL) == run_fresh(WITH_PHRASES + READ_ALL)
 
 
 def test_the_phrase_dictionary_is_not_loaded():
-    check = "from assistant import normalise\nfrom pypinyin import constants\nprint(len(constants.PHRASES_DICT))"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
-    result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.stdout.strip() == "0", result.stderr
+    assert run_fresh("from assistant import normalise\nfrom pypinyin import constants\nprint(len(constants.PHRASES_DICT))") == "0"
